@@ -1,0 +1,243 @@
+"""DeepClassifier: Bernoulli / categorical likelihood with scikit-learn's classifier contract."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from torch import Tensor
+
+from deepstat.estimators._params import InstanceOf, Options, validate_params
+from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
+from deepstat.families import Bernoulli, Categorical
+from deepstat.utils.validation import format_values
+
+__all__ = ["DeepClassifier"]
+
+
+class DeepClassifier(ClassifierMixin, DeepstatEstimator):
+    r"""A neural network classifier fitted by the Bernoulli or categorical likelihood.
+
+    Two classes use the Bernoulli family (one logit), more use the categorical family (one
+    logit per class, softmax link). ``predict_proba`` is the predictive distribution.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class multiplying ``sample_weight`` (a weighted likelihood). "balanced"
+        uses ``n_samples / (n_classes * bincount(y))`` as scikit-learn does.
+    hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
+    max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
+    lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
+        As in :class:`DeepRegressor`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    module_, family_, history_, preprocessor_, n_features_in_, feature_names_in_, n_epochs_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstat.estimators import DeepClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); y = np.where(X[:, 0] + rng.normal(size=200) > 0, "yes", "no")
+    >>> clf = DeepClassifier(hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['no', 'yes']
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    """
+
+    _constraints = {
+        **COMMON_CONSTRAINTS,
+        "class_weight": [Options(frozenset({"balanced"})), InstanceOf((Mapping, type(None)), "a dict or None")],
+    }
+
+    def __init__(
+        self,
+        class_weight: Mapping[Any, float] | str | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+        init: str = "he",
+        standardize: bool = True,
+        optimizer: str = "adam",
+        lr: float | None = None,
+        batch_size: int | None = 256,
+        max_epochs: int = 200,
+        penalty: str = "none",
+        alpha: float = 0.0,
+        l1_ratio: float = 0.5,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        lr_schedule: str = "none",
+        clip_grad_norm: float | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+        checkpoint_dir: str | os.PathLike | None = None,
+        resume: bool = False,
+        dtype: str = "float32",
+    ) -> None:
+        self.class_weight = class_weight
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.init = init
+        self.standardize = standardize
+        self.optimizer = optimizer
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.clip_grad_norm = clip_grad_norm
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.dtype = dtype
+
+    loss = None  # classifiers always use a likelihood
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepClassifier:
+        """Fit by (weighted) Bernoulli / categorical negative log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings); at least two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+        eval_set : tuple (X_val, y_val) or (X_val, y_val, w_val), optional
+
+        Returns
+        -------
+        self
+        """
+        validate_params(self, self._constraints)
+        X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
+        y_t = self._encode_target(y, fitting=True)
+        self._check_lengths(X_t.shape[0], y_t.shape[0])
+        w_t, self._weight = self._weight, None
+        w_t = self._apply_class_weight(y_t, w_t)
+        validation = None
+        if eval_set is not None:
+            if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+                raise ValueError(
+                    "`eval_set` of DeepClassifier must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
+                    f"Got {type(eval_set).__name__} instead."
+                )
+            from deepstat.train import TensorBatches
+
+            X_v = self._encode_X(eval_set[0], fitting=False)
+            y_v = self._encode_target(eval_set[1], fitting=False)
+            self._check_lengths(X_v.shape[0], y_v.shape[0])
+            w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
+            validation = TensorBatches(X_v, y_v, self._apply_class_weight(y_v, w_v))
+        family = self.family_
+        offset = family.init_eta(y_t.double(), None if w_t is None else w_t.double())
+        scale = family.eta_scale(y_t.double(), None if w_t is None else w_t.double())
+        self._fit_network(X_t, y_t, w_t, validation, family.n_params, family.neg_log_likelihood, offset, scale)
+        return self
+
+    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
+        caller = type(self).__name__
+        if y is None:
+            raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
+        y_arr = column_or_1d(np.asarray(y), warn=True)
+        if y_arr.size == 0:
+            raise ValueError(f"`y` of {caller} must be non-empty. Got 0 labels instead.")
+        if y_arr.dtype.kind == "f" and not np.isfinite(y_arr).all():
+            raise ValueError(
+                f"`y` of {caller} must contain only finite labels. Got {int((~np.isfinite(y_arr)).sum())} NaN or infinite value(s) instead."
+            )
+        if y_arr.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y_arr):
+            raise ValueError(f"`y` of {caller} must not contain missing labels (None or NaN).")
+        if fitting:
+            kind = type_of_target(y_arr, input_name="y")
+            if kind not in ("binary", "multiclass"):
+                unknown = "Unknown label type: " if kind == "unknown" else ""
+                raise ValueError(
+                    f"{unknown}`y` of {caller} must hold class labels (binary or multiclass). Got target type {kind!r} "
+                    "instead. Use DeepRegressor for continuous targets."
+                )
+            self.classes_, codes = np.unique(y_arr, return_inverse=True)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"`y` of {caller} must contain at least 2 classes. Got 1 class {format_values(self.classes_)} instead."
+                )
+            k = len(self.classes_)
+            self.family_ = Bernoulli() if k == 2 else Categorical(n_classes=k)
+        else:
+            check_is_fitted(self, "classes_")
+            codes = np.searchsorted(self.classes_, y_arr)
+            codes = np.clip(codes, 0, len(self.classes_) - 1)
+            unseen = self.classes_[codes] != y_arr
+            if unseen.any():
+                raise ValueError(
+                    f"`y` of {caller} must hold classes seen in fit {format_values(self.classes_)}. "
+                    f"Got {int(unseen.sum())} label(s) {format_values(np.unique(y_arr[unseen]))} instead."
+                )
+        return torch.as_tensor(codes, dtype=_DTYPES[self.dtype])
+
+    def _apply_class_weight(self, codes: Tensor, weight: Tensor | None) -> Tensor | None:
+        if self.class_weight is None:
+            return weight
+        k = len(self.classes_)
+        if isinstance(self.class_weight, str):  # "balanced"
+            counts = torch.bincount(codes.long(), minlength=k).to(codes.dtype)
+            per_class = len(codes) / (k * counts.clamp(min=1))
+        else:
+            unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"`class_weight` of DeepClassifier must have keys among the classes {format_values(self.classes_)}. "
+                    f"Got unknown key(s) {format_values(unknown)} instead."
+                )
+            values = [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
+            if any(not np.isfinite(v) or v < 0 for v in values):
+                raise ValueError(f"`class_weight` of DeepClassifier must have finite non-negative values. Got {values!r} instead.")
+            per_class = torch.as_tensor(values, dtype=codes.dtype)
+        w = per_class[codes.long()]
+        return w if weight is None else w * weight
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Computed in float64 from the logits (sigmoid or softmax).
+        """
+        eta = self._eta(X).double()
+        if len(self.classes_) == 2:
+            z = eta[:, 0]
+            proba = torch.stack([torch.sigmoid(-z), torch.sigmoid(z)], dim=1)
+        else:
+            proba = torch.softmax(eta, dim=1)
+        return proba.cpu().numpy()
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``, as scikit-learn defines it (``-inf`` where a probability underflows)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row (the mode of the predictive distribution)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -1,0 +1,198 @@
+"""Save and load fitted estimators as ``safetensors`` weights + a JSON config. Nothing is ever unpickled."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from deepstat._version import __version__
+from deepstat.families import Family, family_from_config
+from deepstat.nn import MLP
+from deepstat.nn.heads import DistributionalHead
+from deepstat.train import History
+
+__all__ = ["save_estimator", "load_estimator", "WEIGHTS_FILE", "CONFIG_FILE"]
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+FORMAT = "deepstat-model"
+FORMAT_VERSION = 1
+# Files that could carry a pickle; their presence makes load refuse the directory outright.
+_PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".npy", ".ckpt"}
+_PICKLE_MAGIC = b"\x80"  # pickle protocol >= 2 opcode PROTO
+
+
+def _estimator_classes() -> dict[str, type]:
+    from deepstat.estimators.classifier import DeepClassifier
+    from deepstat.estimators.regressor import DeepRegressor
+
+    return {"DeepRegressor": DeepRegressor, "DeepClassifier": DeepClassifier}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
+    """Write ``estimator`` to the directory ``path``: model.safetensors + config.json.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    TypeError
+        If a hyperparameter cannot be written as JSON (a custom loss or activation class).
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, "module_")
+    name = type(estimator).__name__
+    params = estimator.get_params(deep=False)
+    if isinstance(params.get("family"), Family):
+        params["family"] = params["family"].to_config()
+    if params.get("loss") is not None:
+        raise TypeError(f"`loss` of {name} must be None to save the model as JSON. Got {params['loss']!r} instead.")
+    if not isinstance(params.get("activation"), str):
+        raise TypeError(f"`activation` of {name} must be a name to save the model. Got {params['activation']!r} instead.")
+    params["random_state"] = estimator.seed_
+    head: DistributionalHead = estimator.module_
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "deepstat_version": __version__,
+        "estimator": name,
+        "params": _jsonable(params),
+        "family": None if estimator.family_ is None else estimator.family_.to_config(),
+        "head": {"n_params": head.n_params, "n_modelled": head.n_modelled},
+        "seed": estimator.seed_,
+        "preprocessor": _jsonable(estimator.preprocessor_.to_dict()),
+        "n_features_in": int(estimator.n_features_in_),
+        "feature_names_in": None
+        if not hasattr(estimator, "feature_names_in_")
+        else [str(c) for c in estimator.feature_names_in_],
+        "classes": _jsonable(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None,
+        "history": estimator.history_.to_dict(),
+    }
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}
+    # write-then-rename so that an interrupted save never leaves half a model
+    with tempfile.NamedTemporaryFile(dir=out, suffix=".tmp", delete=False) as tmp:
+        tmp_weights = tmp.name
+    save_file(state, tmp_weights)
+    os.replace(tmp_weights, out / WEIGHTS_FILE)
+    with tempfile.NamedTemporaryFile("w", dir=out, suffix=".tmp", delete=False) as tmp:
+        json.dump(config, tmp, indent=2)
+        tmp_config = tmp.name
+    os.replace(tmp_config, out / CONFIG_FILE)
+
+
+def _refuse_pickles(folder: Path) -> None:
+    for item in folder.iterdir():
+        if item.suffix.lower() in _PICKLE_SUFFIXES:
+            raise ValueError(
+                f"`path` of load must hold only {WEIGHTS_FILE} and {CONFIG_FILE}. Got {item.name!r}, a file that may "
+                "hold a pickle, instead. deepstat never unpickles: remove the file if you trust it."
+            )
+    weights = folder / WEIGHTS_FILE
+    with open(weights, "rb") as fh:
+        head = fh.read(2)
+    if head[:1] == _PICKLE_MAGIC:
+        raise ValueError(
+            f"`path` of load must hold a safetensors file {WEIGHTS_FILE}. Got a pickle instead; deepstat never unpickles."
+        )
+
+
+def load_estimator(path: str | os.PathLike) -> Any:
+    """Load a model saved by :func:`save_estimator`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory or one of its two files is missing.
+    ValueError
+        If the directory holds a pickle, the weights are not a safetensors file, or the
+        config is not a deepstat model config.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"`path` of load must be a directory saved by save(). Got {os.fspath(path)!r}, which does not exist.")
+    for required in (WEIGHTS_FILE, CONFIG_FILE):
+        if not (folder / required).is_file():
+            raise FileNotFoundError(f"`path` of load must contain {required}. Got a directory without it: {os.fspath(path)!r}.")
+    _refuse_pickles(folder)
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"`path` of load must hold a JSON {CONFIG_FILE}. Got invalid JSON instead: {exc}.") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ValueError(f"`path` of load must hold a deepstat model config. Got a {CONFIG_FILE} with format {config.get('format') if isinstance(config, dict) else None!r} instead.")
+    if config.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"`path` of load holds format version {config['format_version']}, newer than this deepstat "
+            f"({FORMAT_VERSION}). Upgrade deepstat to load it."
+        )
+    try:
+        state = load_file(folder / WEIGHTS_FILE)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"`path` of load must hold a valid safetensors {WEIGHTS_FILE}. Got an unreadable file instead: {exc}.") from None
+
+    classes = _estimator_classes()
+    if config["estimator"] not in classes:
+        raise ValueError(f"`path` of load holds an unknown estimator {config['estimator']!r}; expected one of {sorted(classes)}.")
+    params = dict(config["params"])
+    if isinstance(params.get("family"), dict):
+        params["family"] = family_from_config(params["family"])
+    params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    estimator = classes[config["estimator"]](**params)
+    family = None if config["family"] is None else family_from_config(config["family"])
+
+    from deepstat.estimators.preprocessing import TabularPreprocessor
+
+    estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"])
+    estimator.n_features_in_ = config["n_features_in"]
+    if config["feature_names_in"] is not None:
+        estimator.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
+    if config["classes"] is not None:
+        estimator.classes_ = np.asarray(config["classes"])
+    estimator.family_ = family
+    estimator.seed_ = config["seed"]
+    estimator.history_ = History.from_dict(config["history"])
+    estimator.n_epochs_ = estimator.history_.n_epochs
+    head_cfg = config["head"]
+    body = MLP(
+        estimator.n_features_in_ if not estimator.preprocessor_.columns_out else len(estimator.preprocessor_.columns_out),
+        head_cfg["n_modelled"],
+        tuple(params["hidden_sizes"]),
+        params["activation"],
+        batch_norm=bool(params["batch_norm"]),
+        dropout=float(params["dropout"]),
+        init=params["init"],
+    )
+    n = head_cfg["n_params"]
+    module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n)
+    dtype = {"float32": torch.float32, "float64": torch.float64}[params["dtype"]]
+    module = module.to(dtype)
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(f"`path` of load holds weights that do not match its config: {exc}") from None
+    module.eval()
+    estimator.module_ = module
+    return estimator

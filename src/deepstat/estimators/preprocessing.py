@@ -1,0 +1,251 @@
+"""Turn numpy arrays and pandas DataFrames into one float tensor, and remember how.
+
+The state is plain lists and floats so that a saved model stores it as JSON (never a pickle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deepstat.utils.validation import format_values
+
+__all__ = ["TabularPreprocessor", "validate_numeric"]
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+        # A column of text labels is categorical; a numeric column with a stray string is an error
+        # (STYLE 7.4: never repair data silently).
+        values = series.dropna()
+        numeric = pd.to_numeric(values, errors="coerce")
+        n_numeric = int(numeric.notna().sum())
+        if len(values) and n_numeric == len(values):
+            return False
+        if n_numeric >= 0.5 * len(values) and n_numeric > 0:
+            bad = values[numeric.isna()].unique()
+            raise ValueError(
+                f"`X` column {series.name!r} must be numeric or categorical. Got mostly numbers "
+                f"with {int(numeric.isna().sum())} non-numeric value(s) {format_values(bad)} instead. "
+                "Clean the column, or cast it to 'category' if it is a label."
+            )
+        return True
+    return False
+
+
+def validate_numeric(values: Any, name: str, caller: str) -> np.ndarray:
+    """Return ``values`` as a float64 array, or raise a STYLE 7 error naming ``name``.
+
+    Raises
+    ------
+    TypeError
+        If the values are not numbers (strings, objects, complex).
+    ValueError
+        If the values are empty or hold NaN or inf.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "OUS":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            flat = arr.ravel()
+            bad = [v for v in flat[:1000] if not _parses_as_float(v)]
+            raise TypeError(
+                f"`{name}` of {caller} must be numeric. Got non-numeric values {format_values(bad)} "
+                f"(dtype {arr.dtype}) instead ({exc})."
+            ) from None
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"`{name}` of {caller} must be real-valued. Got complex dtype {arr.dtype} instead (Complex data not supported)."
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` of {caller} must be numeric. Got dtype {arr.dtype} instead.")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim == 2 and arr.shape[0] > 0 and arr.shape[1] == 0:
+        raise ValueError(
+            f"`{name}` of {caller} must have at least one column. Got 0 feature(s) (shape={arr.shape}) while a "
+            "minimum of 1 is required. For an intercept-only model pass a constant column."
+        )
+    if arr.size == 0:
+        raise ValueError(f"`{name}` of {caller} must be non-empty. Got an array of shape {arr.shape} instead.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.argwhere(bad)[:5].tolist()
+        raise ValueError(
+            f"`{name}` of {caller} must contain only finite values. Got {int(bad.sum())} NaN or infinite "
+            f"value(s) (first at index {where}) instead. Impute or drop them first."
+        )
+    return arr
+
+
+def _parses_as_float(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@dataclass
+class TabularPreprocessor:
+    """Encode and standardise tabular input, remembering the columns and categories.
+
+    Parameters
+    ----------
+    standardize : bool, default=True
+        Centre and scale every numeric column to unit variance (constant columns are only
+        centred). Categorical columns become 0/1 indicator columns (all levels kept) and are
+        not scaled.
+
+    Notes
+    -----
+    A pandas column is categorical when its dtype is ``category``, ``bool``, ``object`` or
+    ``string`` and its values are labels. Unseen categories at prediction time are an error,
+    as are missing columns.
+    """
+
+    standardize: bool = True
+    feature_names_in: list[str] | None = None
+    categories: dict[str, list[Any]] = field(default_factory=dict)
+    n_features_in: int = 0
+    columns_out: list[str] = field(default_factory=list)
+    center: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+
+    def fit_transform(self, X: Any, caller: str, weight: np.ndarray | None = None) -> np.ndarray:
+        """Learn the encoding from ``X`` and return the encoded float64 matrix (n, p).
+
+        ``weight`` (non-negative, one per row) makes the centring and scaling weighted, so that
+        a row of weight 2 acts exactly as a duplicated row.
+        """
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in = [str(c) for c in X.columns]
+            if len(set(self.feature_names_in)) != len(self.feature_names_in):
+                raise ValueError(f"`X` of {caller} must have unique column names. Got {list(X.columns)!r} instead.")
+            self.categories = {}
+            for col in X.columns:
+                if _is_categorical(X[col]):
+                    levels = X[col].dropna().unique().tolist()
+                    if isinstance(X[col].dtype, pd.CategoricalDtype):
+                        levels = list(X[col].cat.categories)
+                    self.categories[str(col)] = sorted(levels, key=lambda v: (str(type(v)), v))
+            self.n_features_in = X.shape[1]
+        else:
+            self.feature_names_in = None
+            self.categories = {}
+        Z = self._encode(X, caller, fitting=True)
+        if self.standardize:
+            numeric = np.array([c not in self._indicator_columns() for c in self.columns_out])
+            w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
+            w = w / w.sum()
+            mean = w @ Z
+            center = np.where(numeric, mean, 0.0)
+            sd = np.sqrt(w @ (Z - mean) ** 2)
+            scale = np.where(numeric & (sd > 0), sd, 1.0)
+        else:
+            center = np.zeros(Z.shape[1])
+            scale = np.ones(Z.shape[1])
+        self.center, self.scale = center.tolist(), scale.tolist()
+        return (Z - center) / scale
+
+    def transform(self, X: Any, caller: str) -> np.ndarray:
+        """Encode ``X`` with the learned state; raise on missing columns or unseen categories."""
+        Z = self._encode(X, caller, fitting=False)
+        return (Z - np.asarray(self.center)) / np.asarray(self.scale)
+
+    def _indicator_columns(self) -> set[str]:
+        return {f"{col}[{level}]" for col, levels in self.categories.items() for level in levels}
+
+    def _encode(self, X: Any, caller: str, fitting: bool) -> np.ndarray:
+        if isinstance(X, pd.DataFrame):
+            return self._encode_frame(X, caller, fitting)
+        if not fitting and self.categories:
+            raise TypeError(
+                f"`X` of {caller} must be a pandas DataFrame with columns {self.feature_names_in!r}, "
+                f"as in fit (it has categorical columns). Got {type(X).__name__} instead."
+            )
+        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+            raise TypeError(f"`X` of {caller} must be a dense array or DataFrame. Got sparse {type(X).__name__} instead.")
+        arr = validate_numeric(X, "X", caller)
+        if arr.ndim == 1:
+            raise ValueError(
+                f"`X` of {caller} must be 2-D (n_samples, n_features). Got a 1-D array of shape {arr.shape} instead. "
+                "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+            )
+        if arr.ndim != 2:
+            raise ValueError(f"`X` of {caller} must be 2-D (n_samples, n_features). Got shape {arr.shape} instead.")
+        if fitting:
+            self.n_features_in = arr.shape[1]
+            self.columns_out = [f"x{j}" for j in range(arr.shape[1])]
+        elif arr.shape[1] != self.n_features_in:
+            raise ValueError(
+                f"X has {arr.shape[1]} features, but {caller} is expecting {self.n_features_in} features as input. "
+                f"`X` of {caller} must have the {self.n_features_in} features seen in fit."
+            )
+        return arr
+
+    def _encode_frame(self, X: pd.DataFrame, caller: str, fitting: bool) -> np.ndarray:
+        names = [str(c) for c in X.columns]
+        if not fitting:
+            if self.feature_names_in is None:
+                raise TypeError(
+                    f"`X` of {caller} must be a numeric array, as in fit. Got a DataFrame instead."
+                )
+            missing = [c for c in self.feature_names_in if c not in names]
+            if missing:
+                raise ValueError(f"`X` of {caller} must have the columns seen in fit. Got no column(s) {missing!r}.")
+            X = X.set_axis(names, axis=1)[self.feature_names_in]
+        if X.shape[0] == 0:
+            raise ValueError(f"`X` of {caller} must have at least one row. Got 0 rows instead.")
+        blocks: list[np.ndarray] = []
+        columns: list[str] = []
+        for col in X.columns:
+            name = str(col)
+            series = X[col]
+            if name in self.categories:
+                levels = self.categories[name]
+                if series.isna().any():
+                    raise ValueError(
+                        f"`X` column {name!r} of {caller} must have no missing values. "
+                        f"Got {int(series.isna().sum())} missing value(s) instead."
+                    )
+                values = series.astype(object).to_numpy()
+                known = pd.Index(levels, dtype=object)
+                codes = known.get_indexer(values)
+                if (codes < 0).any():
+                    unseen = pd.unique(values[codes < 0])
+                    raise ValueError(
+                        f"`X` column {name!r} of {caller} must hold categories seen in fit {format_values(levels)}. "
+                        f"Got unseen categor{'y' if len(unseen) == 1 else 'ies'} {format_values(unseen)} instead."
+                    )
+                blocks.append(np.eye(len(levels))[codes])
+                columns.extend(f"{name}[{level}]" for level in levels)
+            else:
+                blocks.append(validate_numeric(series.to_numpy(), f"X[{name!r}]", caller)[:, None])
+                columns.append(name)
+        if fitting:
+            self.columns_out = columns
+        return np.hstack(blocks) if blocks else np.empty((len(X), 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able state (categories become strings only if they were strings)."""
+        state = asdict(self)
+        state["categories"] = {k: [_to_json(v) for v in vals] for k, vals in self.categories.items()}
+        return state
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> TabularPreprocessor:
+        """Rebuild from :meth:`to_dict`'s output."""
+        return cls(**state)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,331 @@
+"""DeepRegressor: the likelihood recipe for any family, with scikit-learn's regressor contract."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import column_or_1d
+from torch import Tensor
+
+from deepstat.estimators._params import InstanceOf, validate_params
+from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
+from deepstat.estimators.preprocessing import validate_numeric
+from deepstat.families import FAMILIES, Family, get_family
+from deepstat.train import TensorBatches
+
+__all__ = ["DeepRegressor"]
+
+
+class DeepRegressor(RegressorMixin, DeepstatEstimator):
+    r"""A neural network that predicts the parameters of a distribution (the course's likelihood recipe).
+
+    The network maps ``x`` to raw parameters :math:`\eta = f(x; \phi)`, the family's links map
+    :math:`\eta` to :math:`\theta`, and :math:`\phi` minimises the negative log-likelihood
+    :math:`-\sum_i w_i \log p(y_i \mid \theta(x_i))`. Every prediction is a distribution.
+
+    Parameters
+    ----------
+    family : str or Family, default="normal"
+        Predictive family: "normal", "laplace", "student_t", "gaussian_mixture", "exponential",
+        "gamma", "beta", "multivariate_normal", "von_mises", "poisson", "negative_binomial",
+        "plackett_luce", ... or a :class:`~deepstat.families.Family` instance (e.g.
+        ``GaussianMixture(n_components=3)``). Multivariate families take ``y`` of shape (n, d).
+    loss : callable or None, default=None
+        A task loss instead of a likelihood: ``loss(eta, y, *, weight=None, reduction="sum")``
+        with an ``n_outputs`` attribute (default 1). ``predict`` then returns ``eta[:, 0]`` and
+        the distributional methods are unavailable. ``None`` uses ``family``.
+    hidden_sizes : tuple of int, default=(64, 64)
+        Hidden layer widths of the MLP; ``()`` gives a linear predictor (a GLM with the family's links).
+    activation : str, default="relu"
+        One of :data:`deepstat.nn.ACTIVATIONS`.
+    batch_norm : bool, default=False
+    dropout : float in [0, 1), default=0.0
+    init : str, default="he"
+        Weight initialisation, one of :data:`deepstat.nn.INIT_SCHEMES`.
+    heteroscedastic : bool, default=True
+        If False, only the family's location/mean parameters depend on ``x``; its other
+        parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
+    standardize : bool, default=True
+        Centre and scale numeric input columns (the fitted coefficients are reported on the
+        original scale by :meth:`linear_coefficients`).
+    optimizer : str, default="adam"
+        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw" or "lbfgs" (full batch).
+    lr : float or None, default=None
+        Learning rate; ``None`` means 1e-3, or 1.0 for "lbfgs" (whose line search scales the step).
+    batch_size : int or None, default=256
+        ``None`` trains full batch.
+    max_epochs : int, default=200
+    penalty : {"none", "l1", "l2", "elasticnet"}, default="none"
+        Penalty on weights (never biases or normalisation layers), strength ``alpha``.
+    alpha : float, default=0.0
+    l1_ratio : float in [0, 1], default=0.5
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows (or use ``eval_set``), stop after
+        ``patience`` epochs without improvement and restore the best weights.
+    validation_fraction : float in [0, 1), default=0.1
+    patience : int, default=10
+    lr_schedule : {"none", "step", "cosine", "plateau"}, default="none"
+    clip_grad_norm : float or None, default=None
+    random_state : int, numpy generator or None, default=None
+        Seeds initialisation, shuffling, the validation split and dropout.
+    verbose : int, default=1
+        0 silent, 1 progress bar, 2 also one log line per epoch.
+    checkpoint_dir : path or None, default=None
+        Write atomic checkpoints there; with ``resume=True`` continue from the last one.
+    resume : bool, default=False
+    dtype : {"float32", "float64"}, default="float32"
+
+    Attributes
+    ----------
+    module_, family_, history_, preprocessor_, n_features_in_, feature_names_in_, n_epochs_
+
+    See Also
+    --------
+    DeepClassifier : the same recipe with Bernoulli/categorical families and class weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstat.estimators import DeepRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3)); y = rng.poisson(np.exp(0.3 * X[:, 0]))
+    >>> model = DeepRegressor(family="poisson", hidden_sizes=(), optimizer="lbfgs",
+    ...                       max_epochs=20, early_stopping=False, random_state=0, verbose=0)
+    >>> model.fit(X, y).predict(X[:2]).shape
+    (2,)
+    >>> model.predict_interval(X[:2], alpha=0.1).shape
+    (2, 2)
+    """
+
+    _constraints = {
+        **COMMON_CONSTRAINTS,
+        "family": [InstanceOf((str, Family), "a family name or a Family instance")],
+        "heteroscedastic": COMMON_CONSTRAINTS["batch_norm"],
+    }
+
+    def __init__(
+        self,
+        family: str | Family = "normal",
+        loss: Any = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+        init: str = "he",
+        heteroscedastic: bool = True,
+        standardize: bool = True,
+        optimizer: str = "adam",
+        lr: float | None = None,
+        batch_size: int | None = 256,
+        max_epochs: int = 200,
+        penalty: str = "none",
+        alpha: float = 0.0,
+        l1_ratio: float = 0.5,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        lr_schedule: str = "none",
+        clip_grad_norm: float | None = None,
+        random_state: Any = None,
+        verbose: int = 1,
+        checkpoint_dir: str | os.PathLike | None = None,
+        resume: bool = False,
+        dtype: str = "float32",
+    ) -> None:
+        self.family = family
+        self.loss = loss
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.init = init
+        self.heteroscedastic = heteroscedastic
+        self.standardize = standardize
+        self.optimizer = optimizer
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.clip_grad_norm = clip_grad_norm
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.dtype = dtype
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        family = self.family
+        if isinstance(family, str) and family in FAMILIES:
+            family = FAMILIES[family]
+        multi = bool(getattr(family, "event_shape", ())) if not isinstance(family, type) else family.name in {"multivariate_normal", "plackett_luce"}
+        tags.target_tags.multi_output = multi
+        tags.target_tags.single_output = not multi
+        tags.target_tags.required = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepRegressor:
+        """Fit the network by (weighted) negative log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric columns, and for DataFrames also categorical ones (one-hot encoded).
+        y : array-like of shape (n_samples,) or (n_samples, d)
+            Must lie in the family's support.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; weight 2 is the same as a duplicated row.
+        eval_set : tuple (X_val, y_val) or (X_val, y_val, w_val), optional
+            Validation data for early stopping instead of a random ``validation_fraction`` split.
+
+        Returns
+        -------
+        self
+        """
+        validate_params(self, self._constraints)
+        X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
+        if y is None:
+            raise ValueError("`y` of DeepRegressor must be given: requires y to be passed, but the target y is None.")
+        self.family_ = self._resolve_family(validate_numeric(y, "y", type(self).__name__))
+        y_t = self._encode_target(y, fitting=True)
+        self._check_lengths(X_t.shape[0], y_t.shape[0])
+        w_t, self._weight = self._weight, None
+        validation = self._eval_batches(eval_set)
+        if self.family_ is not None:
+            family = self.family_
+            offset = family.init_eta(y_t.double(), None if w_t is None else w_t.double())
+            scale = family.eta_scale(y_t.double(), None if w_t is None else w_t.double())
+            n_modelled = family.n_params if self.heteroscedastic else family.n_location_params
+            loss = family.neg_log_likelihood
+        else:
+            n_out = int(getattr(self.loss, "n_outputs", 1))
+            offset, scale, n_modelled, loss = torch.zeros(n_out), torch.ones(n_out), n_out, self.loss
+        self._fit_network(X_t, y_t, w_t, validation, n_modelled, loss, offset, scale)
+        return self
+
+    # families whose size is read off the target when given by name
+    _SIZED_BY_TARGET = {"multivariate_normal": "dim", "plackett_luce": "n_items"}
+
+    def _resolve_family(self, y: np.ndarray) -> Family | None:
+        if self.loss is not None:
+            if not callable(self.loss):
+                raise TypeError(f"`loss` of DeepRegressor must be None or a callable loss. Got {self.loss!r} instead.")
+            return None
+        if isinstance(self.family, Family):
+            return self.family
+        name = self.family
+        if name in self._SIZED_BY_TARGET:
+            if y.ndim != 2:
+                raise ValueError(
+                    f"`y` of DeepRegressor must be 2-D (n_samples, d) for family {name!r}. Got shape {y.shape} instead."
+                )
+            return get_family(name, **{self._SIZED_BY_TARGET[name]: y.shape[1]})
+        if name == "categorical":
+            if not np.all(np.isfinite(y)):
+                raise ValueError("`y` of DeepRegressor must contain only finite values. Got NaN or infinite labels instead.")
+            return get_family(name, n_classes=max(2, int(np.max(y)) + 1))
+        if name == "gaussian_mixture":
+            raise ValueError(
+                "`family` of DeepRegressor must say how many components a mixture has. Got 'gaussian_mixture' instead. "
+                "Use family=deepstat.families.GaussianMixture(n_components=3)."
+            )
+        return get_family(name)
+
+    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
+        if eval_set is None:
+            return None
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+            raise ValueError(
+                f"`eval_set` of {type(self).__name__} must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
+                f"Got {type(eval_set).__name__} instead."
+            )
+        X_v = self._encode_X(eval_set[0], fitting=False)
+        y_v = self._encode_target(eval_set[1], fitting=False)
+        self._check_lengths(X_v.shape[0], y_v.shape[0])
+        w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
+        return TensorBatches(X_v, y_v, w_v)
+
+    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
+        caller = type(self).__name__
+        if y is None:
+            raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
+        family = self.family_
+        y_arr = validate_numeric(y, "y", caller)
+        multivariate = family is not None and len(family.event_shape) > 0
+        if not multivariate:
+            if y_arr.ndim == 2 and y_arr.shape[1] != 1:
+                raise ValueError(
+                    f"`y` of {caller} must be 1-D for family {getattr(family, 'name', 'loss')!r}. Got shape {y_arr.shape} instead. "
+                    "Use family='multivariate_normal' for several continuous targets."
+                )
+            y_arr = column_or_1d(y_arr, warn=True)
+        if family is None:
+            return torch.as_tensor(y_arr, dtype=_DTYPES[self.dtype])
+        return family.prepare_target(y_arr, dtype=_DTYPES[self.dtype])
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, X: Any) -> np.ndarray:
+        """The mean of the predictive distribution (for ``loss=...`` fits: the first output).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, d) for multivariate families
+        """
+        eta = self._eta(X)
+        if self.family_ is None:
+            return eta[:, 0].detach().cpu().numpy().astype(np.float64)
+        return self.family_.mean(eta).detach().cpu().numpy().astype(np.float64)
+
+    def linear_coefficients(self):
+        """Coefficients of a linear predictor (``hidden_sizes=()``) on the original input scale.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per raw parameter ``eta_j`` (named after the family's parameters), columns
+            "Intercept" and the encoded input columns. The coefficients of ``eta`` are on the
+            link scale, exactly as a GLM reports them.
+
+        Raises
+        ------
+        ValueError
+            If the network has hidden layers (its weights are not coefficients).
+        """
+        import pandas as pd
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "module_")
+        if tuple(self.hidden_sizes):
+            raise ValueError(
+                "`hidden_sizes` of DeepRegressor must be () for linear_coefficients: a network with hidden layers "
+                f"has no coefficients. Got {tuple(self.hidden_sizes)!r} instead."
+            )
+        head = self.module_
+        layer = head.body.output_layer
+        W = layer.weight.detach().double()  # (n_modelled, p) on the standardised scale
+        b = layer.bias.detach().double()
+        center = torch.as_tensor(self.preprocessor_.center, dtype=torch.float64)
+        sd = torch.as_tensor(self.preprocessor_.scale, dtype=torch.float64)
+        slopes = W / sd  # (n_modelled, p)
+        intercept = b - slopes @ center
+        n_params = head.n_params
+        coef = torch.zeros(n_params, W.shape[1] + 1, dtype=torch.float64)
+        coef[: head.n_modelled, 0] = intercept
+        coef[: head.n_modelled, 1:] = slopes
+        coef[head.n_modelled :, 0] = head.constants.detach().double()
+        coef = coef * head.scale.double()[:, None]
+        coef[:, 0] += head.offset.double()
+        names = self.family_.eta_names() if self.family_ is not None else [f"eta{j}" for j in range(n_params)]
+        return pd.DataFrame(coef.numpy(), index=names, columns=["Intercept", *self.preprocessor_.columns_out])

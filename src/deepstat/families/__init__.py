@@ -1,0 +1,47 @@
+"""The likelihood recipe: families map raw network outputs ``eta`` to torch distributions through links."""
+
+from deepstat.families.base import Family
+from deepstat.families.bernoulli import Bernoulli
+from deepstat.families.beta import Beta
+from deepstat.families.categorical import Categorical
+from deepstat.families.exponential import Exponential
+from deepstat.families.gamma import Gamma
+from deepstat.families.gaussian_mixture import GaussianMixture
+from deepstat.families.laplace import Laplace
+from deepstat.families.links import CholeskyLink, IdentityLink, Link, LogitLink, LogLink, SoftplusLink
+from deepstat.families.multivariate_normal import MultivariateNormal
+from deepstat.families.negative_binomial import NegativeBinomial
+from deepstat.families.normal import Normal
+from deepstat.families.plackett_luce import PlackettLuce, PlackettLuceDistribution
+from deepstat.families.poisson import Poisson
+from deepstat.families.registry import FAMILIES, family_from_config, get_family
+from deepstat.families.student_t import StudentT
+from deepstat.families.von_mises import VonMises
+
+__all__ = [
+    "Family",
+    "Link",
+    "IdentityLink",
+    "LogLink",
+    "SoftplusLink",
+    "LogitLink",
+    "CholeskyLink",
+    "Normal",
+    "Laplace",
+    "StudentT",
+    "GaussianMixture",
+    "Exponential",
+    "Gamma",
+    "Beta",
+    "MultivariateNormal",
+    "VonMises",
+    "Bernoulli",
+    "Categorical",
+    "Poisson",
+    "NegativeBinomial",
+    "PlackettLuce",
+    "PlackettLuceDistribution",
+    "FAMILIES",
+    "get_family",
+    "family_from_config",
+]

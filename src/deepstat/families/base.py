@@ -1,0 +1,539 @@
+r"""The ``Family`` base class: the likelihood recipe written once.
+
+A family turns the raw network outputs ``eta`` (shape ``(n, n_params)``) into a
+``torch.distributions.Distribution`` through one link per parameter, and provides everything an
+estimator needs from it: the negative log-likelihood, mean, variance, CDF, quantiles, samples,
+target validation and an intercept-only starting value for the output layer's bias.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.distributions import Distribution
+from torch.distributions.constraints import Constraint
+
+from deepstat.families.estimation import positive_or
+from deepstat.families.links import Link
+from deepstat.families.search import continuous_quantile, discrete_quantile
+from deepstat.utils.validation import format_values
+
+__all__ = ["Family"]
+
+Reduction = Literal["mean", "sum", "none"]
+
+
+class Family:
+    r"""Base class of likelihood families: links + a torch distribution + target checks.
+
+    A subclass sets the class attributes below and writes ``_make_distribution`` and
+    ``_init_eta``; everything else is inherited. Column ``j`` of ``eta`` feeds parameter ``j`` of
+    ``params`` (vector-valued families override ``split``).
+
+    Attributes
+    ----------
+    name : str
+        Registry key, e.g. ``"normal"``.
+    params : dict of str to Constraint
+        Ordered parameters; location/mean parameter(s) first.
+    links : dict of str to Link
+        The link of each parameter; ``links[p].inverse(eta_column) -> params[p]``.
+    support : Constraint
+        Support of the target, as a ``torch.distributions.constraints`` object.
+    support_text : str
+        The support in words, used in error messages.
+    event_shape : tuple of int
+        ``()`` for univariate targets, ``(d,)`` for vector targets.
+    n_params : int
+        Raw outputs per observation.
+    n_location_params : int
+        Leading ``eta`` columns that carry the location/mean. With ``heteroscedastic=False`` an
+        estimator lets only these depend on the inputs and fits the others as constants.
+    is_discrete : bool
+        Whether the target is integer valued.
+
+    Notes
+    -----
+    Distributions are built with ``validate_args=False``: targets are checked once at the
+    public boundary by :meth:`check_target` / :meth:`prepare_target` (STYLE 7.5), and the links
+    guarantee valid parameters for every finite ``eta``. ``log_prob`` returns the full
+    log-likelihood with all constants (STYLE 3.2), so it matches ``scipy.stats`` ``logpdf``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from deepstat.families import Normal
+    >>> family = Normal()
+    >>> eta = torch.zeros(3, family.n_params)
+    >>> family.neg_log_likelihood(eta, torch.zeros(3)).shape
+    torch.Size([])
+    """
+
+    name: ClassVar[str] = ""
+    params: dict[str, Constraint]
+    links: dict[str, Link]
+    support: Constraint
+    support_text: str = ""
+    event_shape: tuple[int, ...] = ()
+    n_location_params: int = 1
+    is_discrete: bool = False
+    #: appended to the check_target message: how to fix the data
+    target_hint: ClassVar[str] = ""
+    #: ends of the support, for the quantile search of families without a torch ``icdf``
+    support_bounds: ClassVar[tuple[float, float]] = (-math.inf, math.inf)
+    #: whether torch's ``icdf`` exists for this family's distribution
+    has_icdf: ClassVar[bool] = False
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def n_params(self) -> int:
+        """Number of raw network outputs per observation."""
+        return len(self.params)
+
+    def _check_eta(self, eta: Tensor) -> None:
+        caller = type(self).__name__
+        if not isinstance(eta, Tensor):
+            raise TypeError(f"`eta` of {caller} must be a torch.Tensor. Got {type(eta).__name__} instead.")
+        if eta.ndim != 2 or eta.shape[1] != self.n_params or not eta.is_floating_point():
+            raise ValueError(
+                f"`eta` of {caller} must be a floating tensor of shape (n, {self.n_params}). "
+                f"Got shape {tuple(eta.shape)} and dtype {eta.dtype} instead."
+            )
+
+    def split(self, eta: Tensor) -> dict[str, Tensor]:
+        """Apply the inverse links to the columns of ``eta``.
+
+        Parameters
+        ----------
+        eta : Tensor
+            Raw outputs of shape ``(n, n_params)``.
+
+        Returns
+        -------
+        dict of str to Tensor
+            One entry per parameter, in the order of ``params``; shape ``(n,)`` each for
+            scalar parameters.
+
+        Raises
+        ------
+        TypeError
+            If ``eta`` is not a tensor.
+        ValueError
+            If ``eta`` does not have shape ``(n, n_params)``.
+        """
+        self._check_eta(eta)
+        return {name: link.inverse(eta[:, j]) for j, (name, link) in enumerate(self.links.items())}
+
+    def _make_distribution(self, **params: Tensor) -> Distribution:
+        raise NotImplementedError(f"{type(self).__name__} must implement `_make_distribution`.")
+
+    def distribution(self, eta: Tensor) -> Distribution:
+        """The predictive distribution, batch shape ``(n,)`` and event shape ``event_shape``."""
+        return self._make_distribution(**self.split(eta))
+
+    # ------------------------------------------------------------------ likelihood
+    def _value(self, y: Tensor) -> Tensor:
+        """Convert a floating target to what the torch distribution expects (long for labels)."""
+        return y
+
+    def log_prob(self, y: Tensor, eta: Tensor) -> Tensor:
+        """Full log-likelihood of each observation, constants included; shape ``(n,)``."""
+        return self.distribution(eta).log_prob(self._value(y))
+
+    def neg_log_likelihood(
+        self,
+        eta: Tensor,
+        y: Tensor,
+        *,
+        weight: Tensor | None = None,
+        reduction: Reduction = "mean",
+    ) -> Tensor:
+        r"""Negative log-likelihood, optionally weighted and reduced.
+
+        Parameters
+        ----------
+        eta : Tensor
+            Raw outputs of shape ``(n, n_params)``.
+        y : Tensor
+            Targets, as returned by :meth:`prepare_target`.
+        weight : Tensor or None, default=None
+            Non-negative observation weights of shape ``(n,)``.
+        reduction : {"mean", "sum", "none"}, default="mean"
+            ``"mean"``: :math:`\sum_i w_i \ell_i / \sum_i w_i` (so weight 2 equals a duplicated
+            row); ``"sum"``: :math:`\sum_i w_i \ell_i`; ``"none"``: :math:`w_i \ell_i` per row.
+
+        Returns
+        -------
+        Tensor
+            A scalar, or shape ``(n,)`` for ``reduction="none"``.
+
+        Raises
+        ------
+        ValueError
+            If ``reduction`` is unknown or ``weight`` has the wrong shape.
+        """
+        caller = f"{type(self).__name__}.neg_log_likelihood"
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"`reduction` of {caller} must be one of 'mean', 'sum', 'none'. Got {reduction!r} instead.")
+        nll = -self.log_prob(y, eta)  # (n,)
+        if weight is not None:
+            if not isinstance(weight, Tensor) or weight.shape != nll.shape:
+                shape = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+                raise ValueError(
+                    f"`weight` of {caller} must be a tensor of shape {tuple(nll.shape)}. Got {shape!r} instead."
+                )
+            nll = nll * weight
+        if reduction == "none":
+            return nll
+        if reduction == "sum":
+            return nll.sum()
+        return nll.sum() / weight.sum() if weight is not None else nll.mean()
+
+    # ------------------------------------------------------------------ summaries
+    def mean(self, eta: Tensor) -> Tensor:
+        """Mean of the predictive distribution, shape ``(n, *event_shape)``."""
+        return self.distribution(eta).mean
+
+    def variance(self, eta: Tensor) -> Tensor:
+        """Variance of the predictive distribution, shape ``(n, *event_shape)``."""
+        return self.distribution(eta).variance
+
+    def mode(self, eta: Tensor) -> Tensor:
+        """Mode of the predictive distribution, shape ``(n, *event_shape)``."""
+        return self.distribution(eta).mode
+
+    def _require_univariate(self, method: str) -> None:
+        if self.event_shape != ():
+            raise ValueError(
+                f"`{method}` of {type(self).__name__} must be called on a univariate family. Got event_shape "
+                f"{self.event_shape} instead; use `sample` and empirical quantiles for vector targets."
+            )
+
+    def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
+        """CDF at ``y`` (broadcasting against the batch shape ``(n,)``); override where torch has none."""
+        return self.distribution(eta).cdf(y)
+
+    def cdf(self, y: Tensor, eta: Tensor) -> Tensor:
+        """Cumulative distribution function :math:`P(Y \\le y)` of each row, shape ``(n,)``.
+
+        Raises
+        ------
+        ValueError
+            For multivariate families.
+        """
+        self._require_univariate("cdf")
+        self._check_eta(eta)
+        return self._cdf(y, eta)
+
+    def quantile(self, eta: Tensor, q: float | Sequence[float] | Tensor) -> Tensor:
+        """Quantiles of each row's predictive distribution at the levels ``q``.
+
+        Torch's ``icdf`` is used where it exists (differentiable). Otherwise the CDF is inverted
+        in float64 by vectorised bisection (continuous families) or by a search for the smallest
+        integer ``y`` with ``CDF(y) >= q`` (discrete families); these results carry no gradient.
+
+        Parameters
+        ----------
+        eta : Tensor
+            Raw outputs of shape ``(n, n_params)``.
+        q : float, sequence of float or Tensor
+            Levels in the open interval (0, 1).
+
+        Returns
+        -------
+        Tensor
+            Shape ``(n, m)`` for ``m`` levels, in ``eta``'s dtype.
+
+        Raises
+        ------
+        ValueError
+            If a level is outside (0, 1) or the family is multivariate.
+        """
+        self._require_univariate("quantile")
+        self._check_eta(eta)
+        levels = self._check_levels(q)  # (m,)
+        if self.has_icdf:
+            return self.distribution(eta).icdf(levels.to(eta)[:, None]).T
+        eta64 = eta.detach().to(torch.float64)
+        grid = levels[:, None].expand(len(levels), eta.shape[0])  # (m, n)
+
+        def cdf(y: Tensor) -> Tensor:
+            return self._cdf(y, eta64)
+
+        if self.is_discrete:
+            out = discrete_quantile(cdf, grid, lower=int(self.support_bounds[0]))
+        else:
+            out = continuous_quantile(cdf, grid, *self.support_bounds)
+        return out.T.to(eta.dtype)
+
+    def _check_levels(self, q: float | Sequence[float] | Tensor) -> Tensor:
+        caller = f"{type(self).__name__}.quantile"
+        try:
+            levels = torch.as_tensor(q, dtype=torch.float64).detach().cpu().reshape(-1)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"`q` of {caller} must be a float or a sequence of floats. Got {q!r} instead.") from None
+        bad = ~((levels > 0) & (levels < 1))
+        if levels.numel() == 0 or bool(bad.any()):
+            shown = format_values(levels[bad]) if bad.any() else "[]"
+            raise ValueError(f"`q` of {caller} must lie in the open interval (0, 1). Got {shown} instead.")
+        return levels
+
+    def sample(self, eta: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
+        """Draw from each row's predictive distribution.
+
+        Parameters
+        ----------
+        eta : Tensor
+            Raw outputs of shape ``(n, n_params)``.
+        n_samples : int, default=1
+            Draws per row.
+        generator : torch.Generator or None, default=None
+            Source of randomness. Torch's ``Distribution.sample`` takes no generator, so a seed
+            is drawn from ``generator`` and the sampling runs under ``torch.random.fork_rng``:
+            the global RNG is left untouched and equal generators give equal draws.
+
+        Returns
+        -------
+        Tensor
+            Shape ``(n_samples, n, *event_shape)`` in ``eta``'s dtype (labels and rankings too).
+
+        Raises
+        ------
+        ValueError
+            If ``n_samples`` is not a positive integer.
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(
+                f"`n_samples` of {type(self).__name__}.sample must be a positive integer. Got {n_samples!r} instead."
+            )
+        dist = self.distribution(eta.detach())
+        with torch.no_grad():
+            if generator is None:
+                draws = dist.sample((int(n_samples),))
+            else:
+                seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device).item())
+                devices = [eta.device] if eta.device.type == "cuda" else []
+                with torch.random.fork_rng(devices=devices):
+                    torch.manual_seed(seed)
+                    draws = dist.sample((int(n_samples),))
+        return draws.to(eta.dtype)
+
+    # ------------------------------------------------------------------ targets
+    def _as_array(self, y: np.ndarray | Tensor) -> np.ndarray:
+        if isinstance(y, Tensor):
+            y = y.detach().cpu().numpy()
+        try:
+            return np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"`y` of {type(self).__name__} must be numeric. Got {type(y).__name__} instead.") from None
+
+    def _target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
+        """Shape the target is converted to; univariate: ``(n,)`` from ``(n,)`` or ``(n, 1)``."""
+        if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
+            return (arr.shape[0],)
+        raise ValueError(f"`y` of {type(self).__name__} must have shape (n,) or (n, 1). Got shape {arr.shape} instead.")
+
+    def _outside_support(self, arr: np.ndarray) -> np.ndarray:
+        """Boolean mask of target entries outside the support (NaN and inf included)."""
+        inside = self.support.check(torch.as_tensor(np.array(arr))).numpy()  # a copy: arr may be read-only
+        return ~(np.isfinite(arr) & inside)
+
+    def check_target(self, y: np.ndarray | Tensor) -> None:
+        """Raise if ``y`` has the wrong shape or values outside the family's support.
+
+        Parameters
+        ----------
+        y : array-like or Tensor
+            Targets: shape ``(n,)`` (or ``(n, 1)``) for univariate families, ``(n, *event_shape)``
+            otherwise.
+
+        Raises
+        ------
+        TypeError
+            If ``y`` is not numeric.
+        ValueError
+            Naming the family, its support and how many values fall outside it (NaN and inf
+            count as outside), with the first offending values.
+        """
+        arr = self._as_array(y)
+        arr = arr.reshape(self._target_shape(arr))
+        bad = self._outside_support(arr)
+        if bad.any():
+            raise ValueError(
+                f"`y` of {type(self).__name__} must lie in the support {self.support_text}. "
+                f"Got {int(bad.sum())} value(s) outside it: {format_values(arr[bad])} instead."
+                + (f" {self.target_hint}" if self.target_hint else "")
+            )
+
+    def prepare_target(self, y: np.ndarray | Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
+        """Check ``y`` and convert it to a floating tensor of shape ``(n, *event_shape)``.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`check_target`, or if ``dtype`` is not a floating dtype.
+        """
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise ValueError(
+                f"`dtype` of {type(self).__name__}.prepare_target must be a floating torch dtype. Got {dtype!r} instead."
+            )
+        self.check_target(y)
+        if isinstance(y, Tensor):
+            return y.detach().reshape(self._target_shape(self._as_array(y))).to(dtype)
+        arr = self._as_array(y)
+        return torch.as_tensor(arr.reshape(self._target_shape(arr)), dtype=dtype)
+
+    # ------------------------------------------------------------------ initialisation
+    def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must implement `_init_eta`.")
+
+    def init_eta(self, y: Tensor, weight: Tensor | None = None) -> Tensor:
+        """Intercept-only estimate on the ``eta`` scale, shape ``(n_params,)``.
+
+        An estimator sets the output layer's bias to it, so a fresh network starts at the
+        marginal distribution of ``y``. Computed in float64, returned in ``y``'s dtype.
+
+        Parameters
+        ----------
+        y : Tensor
+            Targets as returned by :meth:`prepare_target`.
+        weight : Tensor or None, default=None
+            Non-negative observation weights of shape ``(n,)``.
+
+        Returns
+        -------
+        Tensor
+            Shape ``(n_params,)``.
+
+        Notes
+        -----
+        Where the intercept-only MLE lies on the boundary of the parameter space (a constant
+        target, all-zero counts, a class never observed) it is moved just inside, as each
+        family's ``_init_eta`` documents, so that the bias is finite. Only the starting point
+        is affected; the data are not changed.
+        """
+        y64 = y.detach().to(torch.float64)
+        if weight is None:
+            w = torch.ones(y64.shape[0], dtype=torch.float64, device=y64.device)
+        else:
+            w = torch.as_tensor(weight).detach().to(device=y64.device, dtype=torch.float64).reshape(-1)
+            if w.shape[0] != y64.shape[0] or bool((w < 0).any()) or not bool(w.sum() > 0):
+                raise ValueError(
+                    f"`weight` of {type(self).__name__}.init_eta must be {y64.shape[0]} non-negative values with a "
+                    f"positive sum. Got {format_values(w)} instead."
+                )
+        dtype = y.dtype if y.is_floating_point() else torch.get_default_dtype()
+        return self._init_eta(y64, w / w.sum()).to(dtype)
+
+    # ------------------------------------------------------------------ eta layout
+    #: whether the location parameter is measured in the units of ``y`` (so that an estimator
+    #: scales its column by the target's standard deviation; see :meth:`eta_scale`)
+    location_on_target_scale: ClassVar[bool] = False
+
+    def eta_columns(self) -> list[tuple[str, Link]]:
+        """The parameter name and link of each column of ``eta``, in order (length ``n_params``)."""
+        return list(self.links.items())[: self.n_params]
+
+    def eta_names(self) -> list[str]:
+        """Readable names of the ``eta`` columns: ``["loc", "scale"]``, ``["logits[0]", ...]`` ...
+
+        Examples
+        --------
+        >>> from deepstat.families import Normal, GaussianMixture
+        >>> Normal().eta_names()
+        ['loc', 'scale']
+        >>> GaussianMixture(2).eta_names()
+        ['logits[0]', 'logits[1]', 'loc[0]', 'loc[1]', 'scale[0]', 'scale[1]']
+        """
+        names = [name for name, _ in self.eta_columns()]
+        counts: dict[str, int] = {}
+        out = []
+        for name in names:
+            if names.count(name) == 1:
+                out.append(name)
+            else:
+                out.append(f"{name}[{counts.get(name, 0)}]")
+                counts[name] = counts.get(name, 0) + 1
+        return out
+
+    def eta_scale(self, y: Tensor, weight: Tensor | None = None) -> Tensor:
+        r"""A typical size of each ``eta`` column at the intercept-only fit, shape ``(n_params,)``.
+
+        An estimator multiplies its network's output by this (a fixed reparametrisation,
+        :class:`deepstat.nn.DistributionalHead`) so that training does not depend on the units
+        of ``y``: location columns measured in units of ``y`` get the target's standard deviation;
+        softplus-linked columns get :math:`p / p'(\eta_0)`, so that a unit change of the network
+        output changes the parameter by about its own size, as a log link would; all others 1.
+        """
+        eta0 = self.init_eta(y, weight).to(torch.float64)
+        y64 = y.detach().to(torch.float64)
+        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        w = w / w.sum()
+        sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)  # () or (d,)
+        scale = torch.ones(self.n_params, dtype=torch.float64)
+        for j, (name, link) in enumerate(self.eta_columns()):
+            if link.name == "softplus":
+                scale[j] = torch.nn.functional.softplus(eta0[j]) / torch.sigmoid(eta0[j])
+            elif self.location_on_target_scale and name == "loc" and link.name == "identity":
+                scale[j] = sd if sd.ndim == 0 else sd[j]  # vector targets: column j is loc[j]
+        return scale.to(y.dtype if y.is_floating_point() else torch.get_default_dtype())
+
+    # ------------------------------------------------------------------ config
+    def _config(self) -> dict[str, Any]:
+        """Constructor arguments that recreate this family (JSON-able)."""
+        return {}
+
+    def to_config(self) -> dict[str, Any]:
+        """JSON-able description, e.g. ``{"name": "gaussian_mixture", "n_components": 3}``."""
+        return {"name": self.name, **self._config()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Family:
+        """Recreate a family from :meth:`to_config` output.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict.
+        ValueError
+            If its name is not this family's or it holds unknown keys.
+        """
+        caller = f"{cls.__name__}.from_config"
+        if not isinstance(config, dict):
+            raise TypeError(f"`config` of {caller} must be a dict. Got {type(config).__name__} instead.")
+        kwargs = dict(config)
+        name = kwargs.pop("name", None)
+        if name != cls.name:
+            raise ValueError(f"`config['name']` of {caller} must be {cls.name!r}. Got {name!r} instead.")
+        allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        unknown = sorted(set(kwargs) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"`config` of {caller} must hold only the keys {['name', *allowed]}. Got unknown keys {unknown} instead."
+            )
+        return cls(**kwargs)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.to_config() == other.to_config()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self._config().items()))))
+
+
+def check_size(value: Any, name: str, caller: str, minimum: int) -> int:
+    """Validate an integer size argument (``n_classes``, ``dim`` ...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` of {caller} must be an integer >= {minimum}. Got {value!r} instead.")
+    if value < minimum:
+        raise ValueError(f"`{name}` of {caller} must be an integer >= {minimum}. Got {value!r} instead.")
+    return int(value)

@@ -1,0 +1,62 @@
+"""The head that turns any network's output into a family's raw parameters ``eta``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["DistributionalHead"]
+
+
+class DistributionalHead(nn.Module):
+    r"""Wrap a network so that it emits a family's ``eta``, starting at the marginal fit.
+
+    .. math:: \eta_j(x) = o_j + s_j \, g_j(x), \qquad j = 1, \dots, n_{params}
+
+    where :math:`g` is the wrapped network's output for the first ``n_modelled`` columns and a
+    single learned constant for the others (a GLM-style constant dispersion), :math:`o` is the
+    family's intercept-only estimate and :math:`s` a fixed per-column scale (the target's
+    standard deviation for location columns, 1 otherwise).
+
+    Parameters
+    ----------
+    body : nn.Module
+        Network mapping inputs to ``(n, n_modelled)``.
+    n_params : int
+        Number of raw parameters of the family.
+    n_modelled : int
+        Leading columns predicted by ``body``; columns ``n_modelled:`` are constants.
+    offset, scale : sequence of float
+        Fixed per-column offset and scale, length ``n_params``.
+
+    Notes
+    -----
+    With ``offset`` the intercept-only estimate and the body's output layer initialised small,
+    a new network starts near the marginal distribution of ``y``, and ``scale`` keeps the
+    location columns on the scale of ``y`` so that the learning rate need not depend on the
+    units of the target.
+    """
+
+    def __init__(self, body: nn.Module, n_params: int, n_modelled: int, offset: Sequence[float], scale: Sequence[float]) -> None:
+        super().__init__()
+        if not 1 <= n_modelled <= n_params:
+            raise ValueError(f"`n_modelled` of DistributionalHead must be in [1, {n_params}]. Got {n_modelled!r} instead.")
+        if len(offset) != n_params or len(scale) != n_params:
+            raise ValueError(
+                f"`offset` and `scale` of DistributionalHead must have length {n_params}. "
+                f"Got {len(offset)} and {len(scale)} instead."
+            )
+        self.body = body
+        self.n_params = n_params
+        self.n_modelled = n_modelled
+        self.constants = nn.Parameter(torch.zeros(n_params - n_modelled))
+        self.register_buffer("offset", torch.as_tensor(list(offset), dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        g = self.body(x)  # (n, n_modelled)
+        if self.n_modelled < self.n_params:
+            g = torch.cat([g, self.constants.expand(g.shape[0], -1)], dim=1)  # (n, n_params)
+        return self.offset + self.scale * g

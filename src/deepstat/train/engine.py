@@ -1,0 +1,385 @@
+"""The one training loop of deepstat: batches by index in, weighted mean objective out.
+
+Every estimator calls :func:`fit_module`. The hot path is plain torch: one seeded
+``randperm`` per epoch, one gather per batch, no per-batch ``.item()`` (the epoch's losses
+stay tensors until the epoch ends), and a copy of the weights only when the monitored loss
+improves.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+
+from deepstat.train import distributed as dist_utils
+from deepstat.train.callbacks import Callback
+from deepstat.train.checkpoint import load_checkpoint
+from deepstat.train.config import TrainConfig
+from deepstat.train.data import Batch, BatchSource, split_validation
+from deepstat.train.history import History
+from deepstat.train.optim import _penalty, make_optimizer, make_scheduler, penalized_parameters
+from deepstat.train.progress import EpochProgress
+from deepstat.train.state import restore_training_state, write_training_state
+from deepstat.utils import resolve_seed, torch_threads
+
+__all__ = ["fit_module", "TrainingDivergedError"]
+
+LossFn = Callable[..., Tensor]
+
+
+class TrainingDivergedError(FloatingPointError, RuntimeError):
+    """Training produced a NaN or infinite loss or weight.
+
+    A ``FloatingPointError`` (an ``ArithmeticError``) and a ``RuntimeError``: the input was
+    valid, the optimisation blew up. When it is raised the module already holds the best
+    weights seen so far, and the partial :class:`History` is attached as ``.history``.
+    """
+
+    history: History | None = None
+
+
+def _check_arguments(module: Any, loss: Any, train: Any, config: Any, validation: Any, callbacks: Any) -> None:
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"`module` of fit_module must be a torch.nn.Module. Got {type(module).__name__} instead.")
+    if not callable(loss):
+        raise TypeError(f"`loss` of fit_module must be callable. Got {type(loss).__name__} instead.")
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"`config` of fit_module must be a TrainConfig. Got {type(config).__name__} instead.")
+    for name, source in (("train", train), ("validation", validation)):
+        if source is None and name == "validation":
+            continue
+        if not isinstance(source, BatchSource):
+            raise TypeError(
+                f"`{name}` of fit_module must be a BatchSource (with __len__ and take(index)), such as "
+                f"TensorBatches. Got {type(source).__name__} instead."
+            )
+        if len(source) < 1:
+            raise ValueError(f"`{name}` of fit_module must hold at least one observation. Got {len(source)} instead.")
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"`callbacks` of fit_module must hold Callback instances. Got {type(cb).__name__} instead.")
+    if not any(p.requires_grad for p in module.parameters()):
+        raise ValueError("`module` of fit_module must have trainable parameters. Got a module without any instead.")
+
+
+def fit_module(
+    module: nn.Module,
+    loss: LossFn,
+    train: BatchSource,
+    config: TrainConfig,
+    *,
+    validation: BatchSource | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> History:
+    r"""Train ``module`` in place by minimising the weighted mean of ``loss`` (plus a penalty).
+
+    Parameters
+    ----------
+    module : nn.Module
+        Maps ``batch.inputs`` to ``eta``. Trained in place; moved to ``config.device``.
+    loss : callable
+        ``loss(eta, target, *, weight=None, reduction="sum")`` returning the **sum** over the
+        batch of the (weighted) per-observation losses, as a family's ``neg_log_likelihood``.
+    train : BatchSource
+        Training data, e.g. :class:`~deepstat.train.TensorBatches`.
+    config : TrainConfig
+        All settings (optimiser, batch size, penalties, early stopping, schedule, seeds ...).
+    validation : BatchSource or None, default=None
+        Validation data. When None, ``config.early_stopping`` is True and
+        ``config.validation_fraction > 0``, a seeded random ``validation_fraction`` of
+        ``train`` is split off instead.
+    callbacks : sequence of Callback, default=()
+        Hooks called after each epoch; their exceptions propagate.
+
+    Returns
+    -------
+    History
+        Per-epoch training and validation losses, the best epoch and whether training
+        stopped early.
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type.
+    ValueError
+        If a data source is empty, or a checkpoint to resume from was made with another
+        optimiser or schedule.
+    TrainingDivergedError
+        If a loss or a weight becomes NaN or infinite; the best weights are restored first.
+
+    Notes
+    -----
+    Each step minimises
+
+    .. math:: \frac{\sum_{i \in B} w_i \, \ell(\eta_i, y_i)}{\sum_{i \in B} w_i} + P(\theta)
+
+    over the batch :math:`B` (:math:`w_i = 1` without weights) with the penalty
+    :math:`P` of :func:`~deepstat.train.penalty_term`. Under DDP the denominator is the
+    global batch's weight and the local objective is multiplied by the number of processes,
+    so DDP's gradient averaging reproduces the single-process gradient.
+
+    The monitored loss is the weighted mean validation loss when there is validation data,
+    else the training loss. With ``early_stopping`` the fit stops after ``patience`` epochs
+    without an improvement larger than ``min_delta`` and the module ends with the best
+    epoch's weights; without it the module keeps the last epoch's weights (as scikit-learn's
+    MLP does) and ``History.best_epoch`` is for information.
+
+    The fit runs inside :func:`deepstat.utils.torch_threads` and ``torch.random.fork_rng``:
+    the global RNG is seeded from ``random_state`` (plus the rank under DDP, so dropout
+    masks differ across processes) and restored afterwards. ``batch_size=None`` and
+    ``"lbfgs"`` train on the full batch in a fixed order; L-BFGS ignores ``clip_grad_norm``
+    (clipping would break its line search) and its recorded training loss is the one at the
+    start of the epoch. Checkpoints are bitwise resumable in one process; under DDP only
+    rank 0's global RNG is saved, which matters only for dropout.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from deepstat.train import TensorBatches, TrainConfig
+    >>> g = torch.Generator().manual_seed(0)
+    >>> X = torch.randn(200, 3, generator=g, dtype=torch.float64)
+    >>> y = X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 1.0
+    >>> def sse(eta, target, *, weight=None, reduction="sum"):
+    ...     return 0.5 * ((eta.squeeze(-1) - target) ** 2).sum()
+    >>> net = torch.nn.Linear(3, 1).double()
+    >>> cfg = TrainConfig(optimizer="lbfgs", lr=1.0, max_epochs=5, early_stopping=False, verbose=0)
+    >>> history = fit_module(net, sse, TensorBatches(X, y), cfg)
+    >>> torch.allclose(net.bias, torch.tensor([1.0], dtype=torch.float64))
+    True
+    """
+    _check_arguments(module, loss, train, config, validation, callbacks)
+    device = torch.device(config.device)
+    module.to(device)
+    checkpoint = load_checkpoint(config.checkpoint_dir) if config.resume else None
+    seed = int(checkpoint[1]["seed"]) if checkpoint is not None else resolve_seed(config.random_state)
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch_threads(), torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed + dist_utils.rank())
+        generator = torch.Generator().manual_seed(seed)
+        if validation is None and config.early_stopping and config.validation_fraction > 0:
+            train, validation = split_validation(train, config.validation_fraction, generator)
+        trainer = _Trainer(module, loss, train, validation, config, generator, seed)
+        return trainer.run(checkpoint, callbacks)
+
+
+class _Trainer:
+    """State of one fit; ``run`` is the loop. Private: fit_module is the interface."""
+
+    def __init__(
+        self,
+        module: nn.Module,
+        loss: LossFn,
+        train: BatchSource,
+        validation: BatchSource | None,
+        config: TrainConfig,
+        generator: torch.Generator,
+        seed: int,
+    ) -> None:
+        self.module, self.loss, self.train, self.validation = module, loss, train, validation
+        self.config, self.generator, self.seed = config, generator, seed
+        self.device = torch.device(config.device)
+        self.world = dist_utils.world_size()
+        self.n = len(train)
+        full = config.batch_size is None or config.optimizer == "lbfgs"
+        self.batch_size = self.n if full else min(config.batch_size, self.n)  # type: ignore[type-var]
+        self.params = [p for p in module.parameters() if p.requires_grad]
+        self.penalized = penalized_parameters(module) if config.penalty != "none" and config.alpha > 0 else []
+        self.optimizer = make_optimizer(config.optimizer, self.params, config)
+        self.scheduler = make_scheduler(config.lr_schedule, self.optimizer, config)
+        self.history = History()
+        self.best_state = self._snapshot()
+        self.bad_epochs = self.tol_bad = 0
+        self.best_train = math.inf
+        self.epoch = 0
+        self.stopped = False
+        self._full_batch: Batch | None = None
+
+    # -- helpers -------------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, Tensor]:
+        return {k: v.detach().clone() for k, v in self.module.state_dict().items()}
+
+    def _batch(self, index: Tensor) -> Batch:
+        batch = self.train.take(dist_utils.shard(index))
+        return batch if self.device.type == "cpu" else batch.to(self.device)
+
+    def _denominator(self, batch: Batch, n_global: int) -> Tensor | float:
+        """Global batch weight divided by the number of processes (see fit_module Notes)."""
+        if batch.weight is None:
+            return n_global / self.world
+        total = batch.weight.sum().detach()
+        if self.world > 1:
+            total = dist_utils.all_reduce_sum(total.clone()) / self.world
+        # a batch whose weights are all 0 has a loss sum of 0: make it 0 / tiny = 0, not 0 / 0 = NaN
+        return total.clamp_min(torch.finfo(total.dtype).tiny)
+
+    def _objective(self, model: nn.Module, batch: Batch, n_global: int) -> tuple[Tensor, Tensor]:
+        eta = model(batch.inputs)  # (n_local, n_params)
+        data_loss = self.loss(eta, batch.target, weight=batch.weight, reduction="sum")
+        objective = data_loss / self._denominator(batch, n_global)
+        if self.penalized:
+            cfg = self.config
+            objective = objective + _penalty(self.penalized, cfg.penalty, cfg.alpha, cfg.l1_ratio)
+        return objective, data_loss.detach()
+
+    # -- one epoch -----------------------------------------------------------------------
+    def _train_epoch(self, model: nn.Module) -> tuple[Tensor, Tensor]:
+        """Run one epoch; return per-batch (global) loss sums and the epoch's global weight."""
+        cfg, opt = self.config, self.optimizer
+        sums: list[Tensor] = []
+        weights: list[Tensor] = []
+        if self.batch_size >= self.n:
+            if self._full_batch is None:
+                self._full_batch = self._batch(torch.arange(self.n))
+            batches: Any = [None]
+        else:
+            perm = torch.randperm(self.n, generator=self.generator) if cfg.shuffle else torch.arange(self.n)
+            batches = perm.split(self.batch_size)
+        for index in batches:
+            batch = self._full_batch if index is None else self._batch(index)
+            n_global = self.n if index is None else int(index.shape[0])
+            if cfg.optimizer == "lbfgs":
+                self._lbfgs_step(model, batch, n_global, sums)
+            else:
+                opt.zero_grad(set_to_none=True)
+                objective, data_loss = self._objective(model, batch, n_global)
+                objective.backward()
+                if cfg.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(self.params, cfg.clip_grad_norm)
+                opt.step()
+                sums.append(data_loss)
+            if batch.weight is not None:
+                weights.append(batch.weight.sum())
+        per_batch = dist_utils.all_reduce_sum(torch.stack(sums).to(torch.float64))
+        if weights:
+            total_weight = dist_utils.all_reduce_sum(torch.stack(weights).sum().to(torch.float64))
+        else:
+            total_weight = torch.tensor(float(self.n), dtype=torch.float64)
+        return per_batch, total_weight
+
+    def _lbfgs_step(self, model: nn.Module, batch: Batch, n_global: int, sums: list[Tensor]) -> None:
+        def closure() -> Tensor:
+            self.optimizer.zero_grad(set_to_none=True)
+            objective, data_loss = self._objective(model, batch, n_global)
+            objective.backward()
+            if not sums:
+                sums.append(data_loss)
+            value = objective.detach()
+            if self.world > 1:  # every process must see the same objective in the line search
+                value = dist_utils.all_reduce_sum(value.clone()) / self.world
+            return value
+
+        self.optimizer.step(closure)
+
+    @torch.no_grad()
+    def _evaluate(self) -> float:
+        source = self.validation
+        if source is None:
+            return math.nan
+        self.module.eval()
+        total = torch.zeros((), dtype=torch.float64, device=self.device)
+        weight = torch.zeros((), dtype=torch.float64, device=self.device)
+        index = dist_utils.shard(torch.arange(len(source)))
+        for chunk in index.split(self.batch_size):
+            batch = source.take(chunk).to(self.device)
+            eta = self.module(batch.inputs)
+            total += self.loss(eta, batch.target, weight=batch.weight, reduction="sum").to(torch.float64)
+            weight += batch.total_weight()
+        self.module.train()
+        both = dist_utils.all_reduce_sum(torch.stack([total, weight]))
+        return float(both[0] / both[1])
+
+    # -- divergence ----------------------------------------------------------------------
+    def _diverged(self, message: str) -> TrainingDivergedError:
+        self.module.load_state_dict(self.best_state)
+        lr = self.optimizer.param_groups[0]["lr"]
+        error = TrainingDivergedError(
+            f"Training diverged at epoch {self.epoch}: {message}. The module was restored to the best weights "
+            f"(epoch {self.history.best_epoch}). Use a smaller learning rate (`lr` of TrainConfig is {lr!r}) "
+            f"or gradient clipping (`clip_grad_norm`)."
+        )
+        error.history = self.history
+        return error
+
+    def _check_finite(self, per_batch: Tensor, val_loss: float) -> None:
+        bad = ~torch.isfinite(per_batch)
+        if bad.any():
+            b = int(bad.nonzero()[0, 0])
+            raise self._diverged(
+                f"the training loss of batch {b + 1} of {per_batch.numel()} was {float(per_batch[b])!r}"
+            )
+        if not bool(torch.stack([torch.isfinite(p).all() for p in self.params]).all()):
+            raise self._diverged("the weights became NaN or infinite in the last batch")
+        if self.validation is not None and not math.isfinite(val_loss):
+            raise self._diverged(f"the validation loss was {val_loss!r}")
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _end_epoch(self, train_loss: float, val_loss: float) -> bool:
+        """Update best weights and stopping counters; return True when training must stop."""
+        cfg = self.config
+        monitored = val_loss if self.validation is not None else train_loss
+        if monitored < self.history.best_loss - cfg.min_delta:
+            self.history.best_loss, self.history.best_epoch = monitored, self.epoch
+            self.best_state = self._snapshot()
+            self.bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+        stop = cfg.early_stopping and self.bad_epochs >= cfg.patience
+        if cfg.tol is not None:
+            self.tol_bad = self.tol_bad + 1 if train_loss > self.best_train - cfg.tol else 0
+            self.best_train = min(self.best_train, train_loss)
+            stop = stop or self.tol_bad >= cfg.patience
+        if self.scheduler is not None:
+            if cfg.lr_schedule == "plateau":
+                self.scheduler.step(monitored)
+            else:
+                self.scheduler.step()
+        return stop
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(
+        self, checkpoint: tuple[dict[str, Tensor], dict[str, Any]] | None, callbacks: Sequence[Callback]
+    ) -> History:
+        cfg, module = self.config, self.module
+        was_training = module.training
+        if checkpoint is not None:
+            restore_training_state(self, *checkpoint)
+        model: nn.Module = module
+        if self.world > 1:
+            device_ids = [self.device.index or 0] if self.device.type == "cuda" else None
+            model = DistributedDataParallel(module, device_ids=device_ids)
+        main = dist_utils.is_main_process()
+        module.train()
+        for cb in callbacks:
+            cb.on_train_begin(module)
+        with EpochProgress(cfg.max_epochs, cfg.verbose if main else 0, start=self.epoch) as progress:
+            while not self.stopped and self.epoch < cfg.max_epochs:
+                self.epoch += 1
+                start = time.perf_counter()
+                lr = float(self.optimizer.param_groups[0]["lr"])
+                per_batch, total_weight = self._train_epoch(model)
+                val_loss = self._evaluate()
+                self._check_finite(per_batch, val_loss)
+                train_loss = float(per_batch.sum() / total_weight)
+                record = {"epoch": self.epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr}
+                self.stopped = self._end_epoch(train_loss, val_loss)
+                record["time"] = time.perf_counter() - start
+                self.history.records.append(record)
+                last = self.stopped or self.epoch == cfg.max_epochs
+                if cfg.checkpoint_dir is not None and main and (self.epoch % cfg.checkpoint_every == 0 or last):
+                    write_training_state(self)
+                progress.update(record)
+                for cb in callbacks:
+                    cb.on_epoch_end(self.epoch, record, module)
+        self.history.stopped_early = self.stopped
+        if cfg.early_stopping:
+            module.load_state_dict(self.best_state)
+        module.train(was_training)
+        for cb in callbacks:
+            cb.on_train_end(module, self.history)
+        return self.history

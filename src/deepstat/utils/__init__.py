@@ -1,0 +1,14 @@
+"""Lowest layer: settings and validation helpers shared by every other layer."""
+
+from deepstat.utils.config import config_context, get_config, set_config, torch_threads
+from deepstat.utils.validation import check_finite, format_values, resolve_seed
+
+__all__ = [
+    "config_context",
+    "get_config",
+    "set_config",
+    "torch_threads",
+    "check_finite",
+    "format_values",
+    "resolve_seed",
+]

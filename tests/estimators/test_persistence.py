@@ -1,0 +1,95 @@
+"""Saving and loading: safetensors + JSON round trip, and pickles are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepstat.estimators import DeepClassifier, DeepRegressor, load
+
+
+class _Planted:
+    """An object whose unpickling would create a marker file: proof that nothing was unpickled."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def saved(tmp_path, rng: np.random.Generator):
+    df = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["u", "v"], size=200)})
+    y = rng.poisson(np.exp(0.3 * df["x"].to_numpy()) + (df["g"] == "v").to_numpy())
+    model = DeepRegressor(family="negative_binomial", hidden_sizes=(8,), max_epochs=5, random_state=0, verbose=0).fit(df, y)
+    path = tmp_path / "model"
+    model.save(path)
+    return model, df, y, path
+
+
+def test_round_trip_regressor(saved) -> None:
+    model, df, y, path = saved
+    assert sorted(os.listdir(path)) == ["config.json", "model.safetensors"]
+    loaded = DeepRegressor.load(path)
+    np.testing.assert_array_equal(loaded.predict(df), model.predict(df))
+    np.testing.assert_array_equal(loaded.predict_quantiles(df, [0.1, 0.9]), model.predict_quantiles(df, [0.1, 0.9]))
+    assert loaded.log_likelihood(df, y) == model.log_likelihood(df, y)
+    assert loaded.get_params()["family"] == "negative_binomial"
+    assert loaded.history_.to_frame().equals(model.history_.to_frame())
+    with pytest.raises(ValueError, match=r"unseen"):
+        loaded.predict(pd.DataFrame({"x": [0.0], "g": ["w"]}))
+
+
+def test_round_trip_classifier(tmp_path, rng: np.random.Generator) -> None:
+    X = rng.normal(size=(150, 3))
+    y = np.array(["a", "b", "c"])[np.argmax(X, axis=1)]
+    clf = DeepClassifier(hidden_sizes=(8,), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    clf.save(tmp_path / "clf")
+    loaded = load(tmp_path / "clf")
+    assert isinstance(loaded, DeepClassifier)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_planted_pickle_file_is_refused(saved, tmp_path) -> None:
+    _, _, _, path = saved
+    marker = tmp_path / "pwned"
+    with open(path / "extra.pkl", "wb") as fh:
+        pickle.dump(_Planted(str(marker)), fh)
+    with pytest.raises(ValueError, match=r"never unpickles"):
+        DeepRegressor.load(path)
+    assert not marker.exists()
+
+
+def test_pickle_disguised_as_weights_is_refused(saved, tmp_path) -> None:
+    _, _, _, path = saved
+    marker = tmp_path / "pwned"
+    with open(path / "model.safetensors", "wb") as fh:
+        pickle.dump(_Planted(str(marker)), fh)
+    with pytest.raises(ValueError, match=r"never unpickles"):
+        DeepRegressor.load(path)
+    assert not marker.exists()
+
+
+def test_corrupt_weights_and_config(saved) -> None:
+    _, _, _, path = saved
+    (path / "config.json").write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match=r"deepstat model config"):
+        DeepRegressor.load(path)
+
+
+def test_missing_directory(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"does not exist"):
+        DeepRegressor.load(tmp_path / "nope")
+
+
+def test_wrong_class(saved) -> None:
+    _, _, _, path = saved
+    with pytest.raises(TypeError, match=r"not a DeepClassifier"):
+        DeepClassifier.load(path)

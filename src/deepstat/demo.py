@@ -26,6 +26,8 @@ from deepstat.estimators import DeepRegressor
 
 __all__ = ["run_demo", "main"]
 
+_SHORT = {"negative_binomial": "NB2", "poisson": "Poisson"}
+
 
 def _load_randhie() -> tuple[pd.DataFrame, np.ndarray]:
     import statsmodels.api as sm
@@ -85,11 +87,11 @@ def run_demo(seed: int = 0, max_epochs: int = 60, verbose: int = 1) -> pd.DataFr
             family=family, hidden_sizes=(64, 64), max_epochs=max_epochs, batch_size=256, lr=1e-3,
             patience=8, random_state=seed, verbose=verbose,
         ).fit(X_tr, y_tr)
-        rows.append({"model": f"deep MLP 64-64, {family}", **_deep_scores(model, X_te, y_te),
+        rows.append({"model": f"deep {_SHORT[family]} (MLP 64-64)", **_deep_scores(model, X_te, y_te),
                      "seconds": time.perf_counter() - start, "epochs": model.n_epochs_})
     for family in ("negative_binomial", "poisson"):
         start = time.perf_counter()
-        rows.append({"model": f"GLM, {family}", **_glm_scores(family, X_tr, y_tr, X_te, y_te),
+        rows.append({"model": f"GLM {_SHORT[family]}", **_glm_scores(family, X_tr, y_tr, X_te, y_te),
                      "seconds": time.perf_counter() - start, "epochs": np.nan})
     return pd.DataFrame(rows).rename(columns={"nll": "test_nll"})
 
@@ -105,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.print("[bold]deepstat demo[/bold]: RAND HIE doctor visits (statsmodels randhie, n = 20,190), 80/20 split, "
                   f"seed {args.seed}")
     table_df = run_demo(seed=args.seed, max_epochs=args.max_epochs, verbose=0 if args.quiet else 1)
-    table = Table(title="Held-out scores (lower NLL is better; 90% intervals should cover ~0.90)")
-    for col in ("model", "test NLL (nats/obs)", "RMSE", "90% coverage", "epochs", "seconds"):
+    table = Table(title="Held-out scores: NLL in nats per observation (lower is better); 90% intervals should cover ~0.90")
+    for col in ("model", "test NLL", "RMSE", "90% cover", "epochs", "seconds"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for row in table_df.itertuples():
         table.add_row(row.model, f"{row.test_nll:.4f}", f"{row.rmse:.3f}", f"{row.coverage90:.3f}",

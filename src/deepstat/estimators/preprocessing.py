@@ -40,7 +40,7 @@ def _is_categorical(series: pd.Series) -> bool:
 
 
 def validate_numeric(values: Any, name: str, caller: str) -> np.ndarray:
-    """Return ``values`` as a float64 array, or raise a STYLE 7 error naming ``name``.
+    """Return ``values`` as a float64 (or, if given so, float32) array, or raise a STYLE 7 error naming ``name``.
 
     Raises
     ------
@@ -66,7 +66,8 @@ def validate_numeric(values: Any, name: str, caller: str) -> np.ndarray:
         )
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` of {caller} must be numeric. Got dtype {arr.dtype} instead.")
-    arr = arr.astype(np.float64, copy=False)
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)  # float32 stays as it is: no copy of a large matrix
     if arr.ndim == 2 and arr.shape[0] > 0 and arr.shape[1] == 0:
         raise ValueError(
             f"`{name}` of {caller} must have at least one column. Got 0 feature(s) (shape={arr.shape}) while a "
@@ -119,7 +120,7 @@ class TabularPreprocessor:
     scale: list[float] = field(default_factory=list)
 
     def fit_transform(self, X: Any, caller: str, weight: np.ndarray | None = None) -> np.ndarray:
-        """Learn the encoding from ``X`` and return the encoded float64 matrix (n, p).
+        """Learn the encoding from ``X`` and return the encoded matrix (n, p), float64 or the float32 given.
 
         ``weight`` (non-negative, one per row) makes the centring and scaling weighted, so that
         a row of weight 2 acts exactly as a duplicated row.
@@ -142,22 +143,28 @@ class TabularPreprocessor:
         Z = self._encode(X, caller, fitting=True)
         if self.standardize:
             numeric = np.array([c not in self._indicator_columns() for c in self.columns_out])
-            w = np.ones(len(Z)) if weight is None else np.asarray(weight, dtype=np.float64)
-            w = w / w.sum()
-            mean = w @ Z
+            if weight is None:  # float64 accumulation without a float64 copy of Z
+                mean, sd = Z.mean(axis=0, dtype=np.float64), Z.std(axis=0, dtype=np.float64)
+            else:
+                w = np.asarray(weight, dtype=np.float64) / np.sum(weight)
+                mean = w @ Z
+                sd = np.sqrt(w @ (Z - mean) ** 2)
             center = np.where(numeric, mean, 0.0)
-            sd = np.sqrt(w @ (Z - mean) ** 2)
             scale = np.where(numeric & (sd > 0), sd, 1.0)
         else:
             center = np.zeros(Z.shape[1])
             scale = np.ones(Z.shape[1])
         self.center, self.scale = center.tolist(), scale.tolist()
-        return (Z - center) / scale
+        return self._standardise(Z)
 
     def transform(self, X: Any, caller: str) -> np.ndarray:
         """Encode ``X`` with the learned state; raise on missing columns or unseen categories."""
-        Z = self._encode(X, caller, fitting=False)
-        return (Z - np.asarray(self.center)) / np.asarray(self.scale)
+        return self._standardise(self._encode(X, caller, fitting=False))
+
+    def _standardise(self, Z: np.ndarray) -> np.ndarray:
+        if not self.standardize:
+            return Z
+        return (Z - np.asarray(self.center, dtype=Z.dtype)) / np.asarray(self.scale, dtype=Z.dtype)
 
     def _indicator_columns(self) -> set[str]:
         return {f"{col}[{level}]" for col, levels in self.categories.items() for level in levels}

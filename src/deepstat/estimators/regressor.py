@@ -324,7 +324,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         coef = torch.zeros(n_params, W.shape[1] + 1, dtype=torch.float64)
         coef[: head.n_modelled, 0] = intercept
         coef[: head.n_modelled, 1:] = slopes
-        coef[head.n_modelled :, 0] = head.constants.detach().double()
+        if head.constants is not None:
+            coef[head.n_modelled :, 0] = head.constants.detach().double()
         coef = coef * head.scale.double()[:, None]
         coef[:, 0] += head.offset.double()
         names = self.family_.eta_names() if self.family_ is not None else [f"eta{j}" for j in range(n_params)]

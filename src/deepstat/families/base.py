@@ -387,7 +387,8 @@ class Family:
         if isinstance(y, Tensor):
             return y.detach().reshape(self._target_shape(self._as_array(y))).to(dtype)
         arr = self._as_array(y)
-        return torch.as_tensor(arr.reshape(self._target_shape(arr)), dtype=dtype)
+        # torch.tensor copies, so a read-only array (a memory map, a pandas buffer) is fine
+        return torch.tensor(arr.reshape(self._target_shape(arr)), dtype=dtype)
 
     # ------------------------------------------------------------------ initialisation
     def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:

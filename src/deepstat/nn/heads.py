@@ -51,7 +51,11 @@ class DistributionalHead(nn.Module):
         self.body = body
         self.n_params = n_params
         self.n_modelled = n_modelled
-        self.constants = nn.Parameter(torch.zeros(n_params - n_modelled))
+        # no zero-length parameter when every column is modelled: DDP rejects parameters without gradients
+        if n_modelled < n_params:
+            self.constants = nn.Parameter(torch.zeros(n_params - n_modelled))
+        else:
+            self.register_parameter("constants", None)
         self.register_buffer("offset", torch.as_tensor(list(offset), dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float32))
 

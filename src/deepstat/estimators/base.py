@@ -205,6 +205,37 @@ class DeepstatEstimator(BaseEstimator):
         )
         self.n_epochs_ = self.history_.n_epochs
 
+    def _observation_weight(self, target: Tensor, weight: Tensor | None) -> Tensor | None:
+        """Per-observation weights entering the likelihood (the classifier multiplies in class weights)."""
+        return weight
+
+    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
+        """Validation data from ``eval_set = (X_val, y_val[, w_val])``, encoded as in fit."""
+        if eval_set is None:
+            return None
+        caller = type(self).__name__
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+            raise ValueError(
+                f"`eval_set` of {caller} must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
+                f"Got {type(eval_set).__name__} instead."
+            )
+        X_v = self._encode_X(eval_set[0], fitting=False)
+        y_v = self._encode_target(eval_set[1], fitting=False)
+        self._check_lengths(X_v.shape[0], y_v.shape[0])
+        w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
+        return TensorBatches(X_v, y_v, self._observation_weight(y_v, w_v))
+
+    def _fit_family(
+        self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None, *, heteroscedastic: bool
+    ) -> None:
+        """Fit by the family's negative log-likelihood, starting at the intercept-only fit."""
+        family = self.family_
+        w64 = None if weight is None else weight.double()
+        offset = family.init_eta(y.double(), w64)
+        scale = family.eta_scale(y.double(), w64)
+        n_modelled = family.n_params if heteroscedastic else family.n_location_params
+        self._fit_network(X, y, weight, validation, n_modelled, family.neg_log_likelihood, offset, scale)
+
     # --------------------------------------------------------------- predicting
     def _eta(self, X: Any) -> Tensor:
         """Raw parameters ``eta`` (n, n_params) for new data, in eval mode, batched."""

@@ -134,25 +134,9 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         y_t = self._encode_target(y, fitting=True)
         self._check_lengths(X_t.shape[0], y_t.shape[0])
         w_t, self._weight = self._weight, None
-        w_t = self._apply_class_weight(y_t, w_t)
-        validation = None
-        if eval_set is not None:
-            if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
-                raise ValueError(
-                    "`eval_set` of DeepClassifier must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
-                    f"Got {type(eval_set).__name__} instead."
-                )
-            from deepstat.train import TensorBatches
-
-            X_v = self._encode_X(eval_set[0], fitting=False)
-            y_v = self._encode_target(eval_set[1], fitting=False)
-            self._check_lengths(X_v.shape[0], y_v.shape[0])
-            w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
-            validation = TensorBatches(X_v, y_v, self._apply_class_weight(y_v, w_v))
-        family = self.family_
-        offset = family.init_eta(y_t.double(), None if w_t is None else w_t.double())
-        scale = family.eta_scale(y_t.double(), None if w_t is None else w_t.double())
-        self._fit_network(X_t, y_t, w_t, validation, family.n_params, family.neg_log_likelihood, offset, scale)
+        w_t = self._observation_weight(y_t, w_t)
+        validation = self._eval_batches(eval_set)
+        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=True)
         return self
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
@@ -195,7 +179,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
                 )
         return torch.as_tensor(codes, dtype=_DTYPES[self.dtype])
 
-    def _apply_class_weight(self, codes: Tensor, weight: Tensor | None) -> Tensor | None:
+    def _observation_weight(self, codes: Tensor, weight: Tensor | None) -> Tensor | None:
         if self.class_weight is None:
             return weight
         k = len(self.classes_)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deepstat.utils.validation import format_values
+from deepstat.utils.validation import check_finite, format_values
 
 __all__ = ["TabularPreprocessor", "validate_numeric"]
 
@@ -75,13 +75,7 @@ def validate_numeric(values: Any, name: str, caller: str) -> np.ndarray:
         )
     if arr.size == 0:
         raise ValueError(f"`{name}` of {caller} must be non-empty. Got an array of shape {arr.shape} instead.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        where = np.argwhere(bad)[:5].tolist()
-        raise ValueError(
-            f"`{name}` of {caller} must contain only finite values. Got {int(bad.sum())} NaN or infinite "
-            f"value(s) (first at index {where}) instead. Impute or drop them first."
-        )
+    check_finite(arr, name, caller)
     return arr
 
 

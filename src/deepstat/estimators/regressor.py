@@ -16,7 +16,6 @@ from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.estimators.preprocessing import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
-from deepstat.train import TensorBatches
 
 __all__ = ["DeepRegressor"]
 
@@ -203,16 +202,11 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         self._check_lengths(X_t.shape[0], y_t.shape[0])
         w_t, self._weight = self._weight, None
         validation = self._eval_batches(eval_set)
-        if self.family_ is not None:
-            family = self.family_
-            offset = family.init_eta(y_t.double(), None if w_t is None else w_t.double())
-            scale = family.eta_scale(y_t.double(), None if w_t is None else w_t.double())
-            n_modelled = family.n_params if self.heteroscedastic else family.n_location_params
-            loss = family.neg_log_likelihood
-        else:
+        if self.family_ is None:
             n_out = int(getattr(self.loss, "n_outputs", 1))
-            offset, scale, n_modelled, loss = torch.zeros(n_out), torch.ones(n_out), n_out, self.loss
-        self._fit_network(X_t, y_t, w_t, validation, n_modelled, loss, offset, scale)
+            self._fit_network(X_t, y_t, w_t, validation, n_out, self.loss, torch.zeros(n_out), torch.ones(n_out))
+            return self
+        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=bool(self.heteroscedastic))
         return self
 
     # families whose size is read off the target when given by name
@@ -242,20 +236,6 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
                 "Use family=deepstat.families.GaussianMixture(n_components=3)."
             )
         return get_family(name)
-
-    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
-        if eval_set is None:
-            return None
-        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
-            raise ValueError(
-                f"`eval_set` of {type(self).__name__} must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
-                f"Got {type(eval_set).__name__} instead."
-            )
-        X_v = self._encode_X(eval_set[0], fitting=False)
-        y_v = self._encode_target(eval_set[1], fitting=False)
-        self._check_lengths(X_v.shape[0], y_v.shape[0])
-        w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
-        return TensorBatches(X_v, y_v, w_v)
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
         caller = type(self).__name__

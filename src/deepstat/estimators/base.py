@@ -37,7 +37,7 @@ from deepstat.estimators._params import (
     Sizes,
     validate_params,
 )
-from deepstat.estimators.preprocessing import TabularPreprocessor, validate_numeric
+from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
 __all__ = ["DeepstatEstimator"]
 

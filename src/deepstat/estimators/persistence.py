@@ -163,7 +163,7 @@ def load_estimator(path: str | os.PathLike) -> Any:
     estimator = classes[config["estimator"]](**params)
     family = None if config["family"] is None else family_from_config(config["family"])
 
-    from deepstat.estimators.preprocessing import TabularPreprocessor
+    from deepstat.utils.tabular import TabularPreprocessor
 
     estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"])
     estimator.n_features_in_ = config["n_features_in"]

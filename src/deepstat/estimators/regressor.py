@@ -14,7 +14,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
-from deepstat.estimators.preprocessing import validate_numeric
+from deepstat.utils.tabular import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
 
 __all__ = ["DeepRegressor"]

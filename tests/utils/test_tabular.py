@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepstat.estimators.preprocessing import TabularPreprocessor
+from deepstat.utils.tabular import TabularPreprocessor
 
 
 def test_standardises_numeric_and_one_hot_encodes_categories(rng: np.random.Generator) -> None:

@@ -3,6 +3,7 @@
 from deepstat.estimators.base import DeepstatEstimator
 from deepstat.estimators.classifier import DeepClassifier
 from deepstat.estimators.persistence import load_estimator as load
+from deepstat.estimators.predictive import PredictiveMixin
 from deepstat.estimators.regressor import DeepRegressor
 
-__all__ = ["DeepstatEstimator", "DeepRegressor", "DeepClassifier", "load"]
+__all__ = ["DeepstatEstimator", "DeepRegressor", "DeepClassifier", "PredictiveMixin", "load"]

@@ -8,7 +8,6 @@ saving) is written once here.
 from __future__ import annotations
 
 import os
-import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -17,9 +16,8 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import Tensor, nn
+from torch import Tensor
 
-from deepstat.families import Family
 from deepstat.nn import ACTIVATIONS, INIT_SCHEMES, MLP
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History, TensorBatches, TrainConfig, fit_module
@@ -35,13 +33,12 @@ from deepstat.estimators._params import (
     Interval,
     Options,
     Sizes,
-    validate_params,
 )
+from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
 __all__ = ["DeepstatEstimator"]
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _PREDICT_CHUNK = 65536
 
 BOOL = InstanceOf((bool, np.bool_), "a bool")
@@ -73,7 +70,7 @@ COMMON_CONSTRAINTS: dict[str, list[Any]] = {
 }
 
 
-class DeepstatEstimator(BaseEstimator):
+class DeepstatEstimator(PredictiveMixin, BaseEstimator):
     """Shared machinery of deepstat's estimators (not used directly).
 
     Fitted attributes common to all subclasses:
@@ -145,28 +142,6 @@ class DeepstatEstimator(BaseEstimator):
         else:
             Z = self.preprocessor_.transform(X, caller)
         return torch.as_tensor(Z, dtype=_DTYPES[self.dtype])
-
-    def _check_sample_weight(self, sample_weight: Any, n: int, name: str = "sample_weight") -> Tensor | None:
-        if sample_weight is None:
-            return None
-        caller = type(self).__name__
-        w = validate_numeric(sample_weight, name, caller)
-        if w.ndim != 1 or w.shape[0] != n:
-            raise ValueError(f"`{name}` of {caller} must have shape ({n},). Got shape {w.shape} instead.")
-        if (w < 0).any():
-            raise ValueError(f"`{name}` of {caller} must be non-negative. Got {int((w < 0).sum())} negative weight(s) instead.")
-        if w.sum() <= 0:
-            raise ValueError(f"`{name}` of {caller} must have a positive sum. Got all-zero weights instead.")
-        return torch.as_tensor(w, dtype=_DTYPES[self.dtype])
-
-    def _check_lengths(self, n_X: int, n_y: int) -> None:
-        if n_X != n_y:
-            raise ValueError(
-                f"`X` and `y` of {type(self).__name__} must have the same number of samples. "
-                f"Got {n_X} rows in X and {n_y} in y instead."
-            )
-        if n_X < 2:
-            raise ValueError(f"`X` of {type(self).__name__} must have at least 2 samples. Got 1 sample instead.")
 
     def _fit_network(
         self,
@@ -244,94 +219,6 @@ class DeepstatEstimator(BaseEstimator):
         self.module_.eval()
         with torch.no_grad(), torch_threads():
             return torch.cat([self.module_(Z[i : i + _PREDICT_CHUNK]) for i in range(0, len(Z), _PREDICT_CHUNK)])
-
-    def _require_family(self, method: str) -> Family:
-        check_is_fitted(self, "module_")
-        if self.family_ is None:
-            raise ValueError(
-                f"{type(self).__name__}.{method} needs a likelihood family; this model was fitted with "
-                f"loss={self.loss!r}, which defines no distribution. Fit with family=... instead."
-            )
-        return self.family_
-
-    def predict_distribution(self, X: Any) -> torch.distributions.Distribution:
-        """The predictive distribution for each row of ``X``.
-
-        Returns
-        -------
-        torch.distributions.Distribution
-            Batched over rows: ``batch_shape == (n_samples,)``; ``event_shape`` is the family's
-            (``()`` for univariate targets, ``(d,)`` for multivariate ones).
-        """
-        family = self._require_family("predict_distribution")
-        return family.distribution(self._eta(X))
-
-    def predict_quantiles(self, X: Any, q: float | list[float] | np.ndarray) -> np.ndarray:
-        """Quantiles of the predictive distribution.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        q : float or sequence of floats in (0, 1)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_levels)
-            Column ``j`` holds the ``q[j]`` quantile (integers for count families).
-        """
-        family = self._require_family("predict_quantiles")
-        levels = np.atleast_1d(np.asarray(q, dtype=np.float64))
-        return family.quantile(self._eta(X), torch.as_tensor(levels)).detach().cpu().numpy().astype(np.float64)
-
-    def predict_interval(self, X: Any, alpha: float = 0.1) -> np.ndarray:
-        """Central ``1 - alpha`` predictive interval (equal-tailed quantiles).
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        alpha : float in (0, 1), default=0.1
-            Miscoverage level: 0.1 gives a 90% interval.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 2)
-            Lower and upper bounds.
-        """
-        if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
-            raise ValueError(f"`alpha` of {type(self).__name__}.predict_interval must be a float in (0, 1). Got {alpha!r} instead.")
-        return self.predict_quantiles(X, [alpha / 2, 1 - alpha / 2])
-
-    def sample(self, X: Any, n_samples: int = 1, random_state: int | None = None) -> np.ndarray:
-        """Draw from the predictive distribution of each row.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_rows, *event_shape)
-        """
-        family = self._require_family("sample")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"`n_samples` of {type(self).__name__}.sample must be a positive int. Got {n_samples!r} instead.")
-        generator = torch.Generator().manual_seed(resolve_seed(random_state))
-        draws = family.sample(self._eta(X), int(n_samples), generator=generator)
-        return draws.detach().cpu().numpy()
-
-    def log_likelihood(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Mean log-likelihood per observation of ``y`` under the predictive distribution.
-
-        Constants are included (STYLE 3.2), so the value is comparable with a GLM's
-        ``llf / n`` and across families. With ``sample_weight`` it is the weighted mean.
-        """
-        family = self._require_family("log_likelihood")
-        eta = self._eta(X)
-        target = self._encode_target(y, fitting=False)
-        self._check_lengths(eta.shape[0], target.shape[0])
-        weight = self._check_sample_weight(sample_weight, target.shape[0])
-        with torch.no_grad():
-            nll = family.neg_log_likelihood(eta, target.to(eta.dtype), weight=weight, reduction="mean")
-        return -float(nll)
-
-    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ saving
     def save(self, path: str | os.PathLike) -> None:

@@ -151,7 +151,8 @@ def test_pandas_input_with_categories(rng: np.random.Generator) -> None:
     y = rng.poisson(np.exp(0.5 + 0.3 * df["x"].to_numpy() + 0.5 * effect / 2))
     model = DeepRegressor(family="poisson", **GLM_SETTINGS).fit(df, y)
     assert list(model.feature_names_in_) == ["x", "group"]
-    assert model.preprocessor_.columns_out == ["x", "group[a]", "group[b]", "group[c]"]
+    # a linear predictor gets reference coding (first level dropped), as a GLM with an intercept
+    assert model.preprocessor_.columns_out == ["x", "group[b]", "group[c]"]
     pred = model.predict(df.iloc[:5])
     assert pred.shape == (5,)
     # columns in another order are matched by name

@@ -128,15 +128,20 @@ class DeepstatEstimator(PredictiveMixin, BaseEstimator):
                     f"`X` of {caller} must be 2-D (n_samples, n_features). Got an array of shape {X.shape} instead. "
                     "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
                 )
+        if not fitting and getattr(self, "formula_", None) is not None:
+            X = self.formula_.transform(X, caller)
         names = getattr(self, "feature_names_in_", None)
         if not fitting and isinstance(X, pd.DataFrame) and names is not None:
-            if set(map(str, X.columns)) >= set(names) and list(map(str, X.columns)) != list(names):
-                X = X.set_axis([str(c) for c in X.columns], axis=1)[list(names)]  # match columns by name
+            if set(map(str, X.columns)) == set(names) and list(map(str, X.columns)) != list(names):
+                X = X.set_axis([str(c) for c in X.columns], axis=1)[list(names)]  # same columns, other order
         # feature names and counts, with scikit-learn's own messages (its checks match on them)
         validate_data(self, X, reset=fitting, skip_check_array=True)
         if fitting:
             self._weight = self._check_sample_weight(sample_weight, len(X))
-            self.preprocessor_ = TabularPreprocessor(standardize=bool(self.standardize))
+            # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
+            self.preprocessor_ = TabularPreprocessor(
+                standardize=bool(self.standardize), drop_first=not tuple(self.hidden_sizes)
+            )
             weight = None if self._weight is None else self._weight.double().numpy()
             Z = self.preprocessor_.fit_transform(X, caller, weight)
         else:
@@ -210,6 +215,65 @@ class DeepstatEstimator(PredictiveMixin, BaseEstimator):
         scale = family.eta_scale(y.double(), w64)
         n_modelled = family.n_params if heteroscedastic else family.n_location_params
         self._fit_network(X, y, weight, validation, n_modelled, family.neg_log_likelihood, offset, scale)
+
+    def _reset_fitted(self) -> None:
+        """Forget a previous fit, so that a refit that fails leaves an unfitted (not a stale) model."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, data: pd.DataFrame, *, sample_weight: Any = None, eval_set: tuple | None = None, **params: Any
+    ) -> DeepstatEstimator:
+        """Fit a model given by a formula on a DataFrame (formulaic / patsy syntax).
+
+        Parameters
+        ----------
+        formula : str
+            ``"y ~ x1 + np.log(x2) + C(g)"``: the target on the left (a column or an expression),
+            the inputs on the right; the intercept is implied (the network has its own bias).
+        data : pandas.DataFrame
+        sample_weight : array-like of shape (n_samples,), optional
+        eval_set : tuple (data_val,) or (data_val, w_val), optional
+            A validation DataFrame with the formula's columns (and its weights).
+        **params
+            Hyperparameters of the estimator (``family=``, ``hidden_sizes=`` ...).
+
+        Returns
+        -------
+        estimator
+            Fitted; it predicts from DataFrames with the same raw columns, and ``formula_``
+            holds the design.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from deepstat import DeepRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.uniform(1, 2, 100), "g": rng.choice(["a", "b"], 100)})
+        >>> df["y"] = rng.gamma(2.0, df["x"] / 2.0)
+        >>> model = DeepRegressor.from_formula("y ~ np.log(x) + C(g)", df, family="gamma", hidden_sizes=(),
+        ...                                    optimizer="lbfgs", max_epochs=10, early_stopping=False, verbose=0)
+        >>> model.formula_.columns
+        ['np.log(x)', 'C(g)[T.b]']
+        >>> model.predict(df.head(2)).shape
+        (2,)
+        """
+        from deepstat.estimators.formula import FormulaDesign
+
+        design, X, y = FormulaDesign.fit(formula, data, cls.__name__)
+        if eval_set is not None:
+            if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (1, 2):
+                raise ValueError(
+                    f"`eval_set` of {cls.__name__}.from_formula must be (data_val,) or (data_val, w_val). "
+                    f"Got {type(eval_set).__name__} instead."
+                )
+            frame = eval_set[0]
+            eval_set = (design.transform(frame, cls.__name__), design.target(frame, cls.__name__), *eval_set[1:])
+        model = cls(**params)
+        model.fit(X, y, sample_weight=sample_weight, eval_set=eval_set)
+        model.formula_ = design
+        return model
 
     # --------------------------------------------------------------- predicting
     def _eta(self, X: Any) -> Tensor:

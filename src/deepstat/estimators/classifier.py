@@ -130,10 +130,12 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         self
         """
         validate_params(self, self._constraints)
+        self._reset_fitted()
         X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         y_t = self._encode_target(y, fitting=True)
-        self._check_lengths(X_t.shape[0], y_t.shape[0])
+        self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
         w_t, self._weight = self._weight, None
+        self.class_weight_ = self._class_weights(y_t)
         w_t = self._observation_weight(y_t, w_t)
         validation = self._eval_batches(eval_set)
         self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=True)
@@ -160,7 +162,11 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
                     f"{unknown}`y` of {caller} must hold class labels (binary or multiclass). Got target type {kind!r} "
                     "instead. Use DeepRegressor for continuous targets."
                 )
-            self.classes_, codes = np.unique(y_arr, return_inverse=True)
+            try:
+                self.classes_, codes = np.unique(y_arr, return_inverse=True)
+            except TypeError:
+                kinds = sorted({type(v).__name__ for v in y_arr})
+                raise TypeError(f"`y` of {caller} must hold labels of one type that sort. Got a mix of {kinds} instead.") from None
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"`y` of {caller} must contain at least 2 classes. Got 1 class {format_values(self.classes_)} instead."
@@ -179,26 +185,52 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
                 )
         return torch.as_tensor(codes, dtype=_DTYPES[self.dtype])
 
-    def _observation_weight(self, codes: Tensor, weight: Tensor | None) -> Tensor | None:
+    def _class_weights(self, codes: Tensor) -> Tensor | None:
+        """Per-class weights (n_classes,) from ``class_weight`` and the training labels, or None."""
         if self.class_weight is None:
-            return weight
+            return None
         k = len(self.classes_)
-        if isinstance(self.class_weight, str):  # "balanced"
+        if isinstance(self.class_weight, str):  # "balanced": n / (k * n_c), as scikit-learn
             counts = torch.bincount(codes.long(), minlength=k).to(codes.dtype)
-            per_class = len(codes) / (k * counts.clamp(min=1))
-        else:
-            unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
-            if unknown:
-                raise ValueError(
-                    f"`class_weight` of DeepClassifier must have keys among the classes {format_values(self.classes_)}. "
-                    f"Got unknown key(s) {format_values(unknown)} instead."
-                )
-            values = [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
-            if any(not np.isfinite(v) or v < 0 for v in values):
-                raise ValueError(f"`class_weight` of DeepClassifier must have finite non-negative values. Got {values!r} instead.")
-            per_class = torch.as_tensor(values, dtype=codes.dtype)
-        w = per_class[codes.long()]
+            return len(codes) / (k * counts.clamp(min=1))
+        known = set(self.classes_.tolist())
+        unknown = [c for c in self.class_weight if c not in known]
+        if unknown:
+            raise ValueError(
+                f"`class_weight` of DeepClassifier must have keys among the classes {format_values(self.classes_)}. "
+                f"Got unknown key(s) {format_values(unknown)} instead."
+            )
+        values = [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
+        if any(not np.isfinite(v) or v < 0 for v in values):
+            raise ValueError(f"`class_weight` of DeepClassifier must have finite non-negative values. Got {values!r} instead.")
+        return torch.as_tensor(values, dtype=codes.dtype)
+
+    def _observation_weight(self, codes: Tensor, weight: Tensor | None) -> Tensor | None:
+        # the class weights come from the training labels (class_weight_), also for validation data
+        per_class = getattr(self, "class_weight_", None)
+        if per_class is None:
+            return weight
+        w = per_class.to(codes.dtype)[codes.long()]
         return w if weight is None else w * weight
+
+    def predict_quantiles(self, X: Any, q: float | list[float] | np.ndarray) -> np.ndarray:
+        """Quantiles of the label distribution, classes taken in the sorted order of ``classes_``.
+
+        Meaningful for ordered classes only; returns labels from ``classes_``, shape (n_samples, n_levels).
+        """
+        codes = super().predict_quantiles(X, q)
+        return self.classes_[codes.astype(np.int64)]
+
+    def sample(self, X: Any, n_samples: int = 1, random_state: int | None = None) -> np.ndarray:
+        """Draw class labels from the predictive distribution of each row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_rows)
+            Labels from ``classes_``.
+        """
+        codes = super().sample(X, n_samples=n_samples, random_state=random_state)
+        return self.classes_[codes.astype(np.int64)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``.

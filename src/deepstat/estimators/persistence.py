@@ -71,6 +71,8 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
     if not isinstance(params.get("activation"), str):
         raise TypeError(f"`activation` of {name} must be a name to save the model. Got {params['activation']!r} instead.")
     params["random_state"] = estimator.seed_
+    if isinstance(params.get("class_weight"), dict):  # JSON keys are strings: keep the labels' types as pairs
+        params["class_weight"] = {"pairs": [[_jsonable(k), float(v)] for k, v in params["class_weight"].items()]}
     head: DistributionalHead = estimator.module_
     config = {
         "format": FORMAT,
@@ -89,18 +91,31 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "classes": _jsonable(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None,
         "history": estimator.history_.to_dict(),
     }
+    if getattr(estimator, "formula_", None) is not None:
+        config["formula"] = estimator.formula_.to_dict()
+    try:
+        text = json.dumps(config, indent=2, allow_nan=True)
+    except TypeError as exc:
+        raise TypeError(f"`estimator` of save holds a value that JSON cannot store ({exc}); nothing was written.") from None
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}
-    # write-then-rename so that an interrupted save never leaves half a model
-    with tempfile.NamedTemporaryFile(dir=out, suffix=".tmp", delete=False) as tmp:
-        tmp_weights = tmp.name
-    save_file(state, tmp_weights)
-    os.replace(tmp_weights, out / WEIGHTS_FILE)
-    with tempfile.NamedTemporaryFile("w", dir=out, suffix=".tmp", delete=False) as tmp:
-        json.dump(config, tmp, indent=2)
-        tmp_config = tmp.name
-    os.replace(tmp_config, out / CONFIG_FILE)
+    # both files are written to temporaries first and renamed only when both exist, so that a
+    # failed save never leaves half a model or breaks an earlier good one
+    tmp_weights = tmp_config = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=out, suffix=".tmp", delete=False) as tmp:
+            tmp_weights = tmp.name
+        save_file(state, tmp_weights)
+        with tempfile.NamedTemporaryFile("w", dir=out, suffix=".tmp", delete=False) as tmp:
+            tmp.write(text)
+            tmp_config = tmp.name
+        os.replace(tmp_weights, out / WEIGHTS_FILE)
+        os.replace(tmp_config, out / CONFIG_FILE)
+    finally:
+        for leftover in (tmp_weights, tmp_config):
+            if leftover is not None and os.path.exists(leftover):
+                os.remove(leftover)
 
 
 def _refuse_pickles(folder: Path) -> None:
@@ -160,6 +175,8 @@ def load_estimator(path: str | os.PathLike) -> Any:
     if isinstance(params.get("family"), dict):
         params["family"] = family_from_config(params["family"])
     params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    if isinstance(params.get("class_weight"), dict):
+        params["class_weight"] = {key: value for key, value in params["class_weight"]["pairs"]}
     estimator = classes[config["estimator"]](**params)
     family = None if config["family"] is None else family_from_config(config["family"])
 
@@ -195,4 +212,8 @@ def load_estimator(path: str | os.PathLike) -> Any:
         raise ValueError(f"`path` of load holds weights that do not match its config: {exc}") from None
     module.eval()
     estimator.module_ = module
+    if config.get("formula") is not None:
+        from deepstat.estimators.formula import FormulaDesign
+
+        estimator.formula_ = FormulaDesign.from_dict(config["formula"])
     return estimator

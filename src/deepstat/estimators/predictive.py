@@ -52,13 +52,13 @@ class PredictiveMixin:
             raise ValueError(f"`{name}` of {caller} must have a positive sum. Got all-zero weights instead.")
         return torch.as_tensor(w, dtype=_DTYPES[getattr(self, 'dtype', 'float64')])
 
-    def _check_lengths(self, n_X: int, n_y: int) -> None:
+    def _check_lengths(self, n_X: int, n_y: int, *, fitting: bool = False) -> None:
         if n_X != n_y:
             raise ValueError(
                 f"`X` and `y` of {type(self).__name__} must have the same number of samples. "
                 f"Got {n_X} rows in X and {n_y} in y instead."
             )
-        if n_X < 2:
+        if fitting and n_X < 2:
             raise ValueError(f"`X` of {type(self).__name__} must have at least 2 samples. Got 1 sample instead.")
 
     def _require_family(self, method: str) -> Family:
@@ -131,13 +131,15 @@ class PredictiveMixin:
         draws = family.sample(self._eta(X), int(n_samples), generator=generator)
         return draws.detach().cpu().numpy()
 
-    def log_likelihood(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def log_likelihood(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Mean log-likelihood per observation of ``y`` under the predictive distribution.
 
         Constants are included (STYLE 3.2), so the value is comparable with a GLM's
         ``llf / n`` and across families. With ``sample_weight`` it is the weighted mean.
         """
         family = self._require_family("log_likelihood")
+        if y is None and getattr(self, "formula_", None) is not None:
+            y = self.formula_.target(X, type(self).__name__)  # the formula's left-hand side
         eta = self._eta(X)
         target = self._encode_target(y, fitting=False)
         self._check_lengths(eta.shape[0], target.shape[0])

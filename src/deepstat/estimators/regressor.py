@@ -16,6 +16,7 @@ from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
+from deepstat.utils.validation import format_values
 
 __all__ = ["DeepRegressor"]
 
@@ -194,12 +195,13 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         self
         """
         validate_params(self, self._constraints)
+        self._reset_fitted()
         X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         if y is None:
             raise ValueError("`y` of DeepRegressor must be given: requires y to be passed, but the target y is None.")
         self.family_ = self._resolve_family(validate_numeric(y, "y", type(self).__name__))
         y_t = self._encode_target(y, fitting=True)
-        self._check_lengths(X_t.shape[0], y_t.shape[0])
+        self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
         w_t, self._weight = self._weight, None
         validation = self._eval_batches(eval_set)
         if self.family_ is None:
@@ -227,9 +229,19 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
                 )
             return get_family(name, **{self._SIZED_BY_TARGET[name]: y.shape[1]})
         if name == "categorical":
-            if not np.all(np.isfinite(y)):
-                raise ValueError("`y` of DeepRegressor must contain only finite values. Got NaN or infinite labels instead.")
-            return get_family(name, n_classes=max(2, int(np.max(y)) + 1))
+            labels = np.unique(y)
+            if not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)) and labels.min() >= 0):
+                raise ValueError(
+                    f"`y` of DeepRegressor must hold integer labels 0, 1, ... for family 'categorical'. Got {format_values(labels)} "
+                    "instead. DeepClassifier takes labels of any type."
+                )
+            k = int(labels.max()) + 1
+            if k > max(2, len(y)):
+                raise ValueError(
+                    f"`y` of DeepRegressor has label {k - 1}, more classes than rows ({len(y)}). Pass "
+                    "family=deepstat.families.Categorical(n_classes=k) to fix the number of classes."
+                )
+            return get_family(name, n_classes=max(2, k))
         if name == "gaussian_mixture":
             raise ValueError(
                 "`family` of DeepRegressor must say how many components a mixture has. Got 'gaussian_mixture' instead. "
@@ -259,6 +271,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """The mean of the predictive distribution (for ``loss=...`` fits: the first output).
 
+        For rankings (Plackett-Luce), whose mean is not defined, the most probable ranking.
+
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, d) for multivariate families
@@ -266,7 +280,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         eta = self._eta(X)
         if self.family_ is None:
             return eta[:, 0].detach().cpu().numpy().astype(np.float64)
-        return self.family_.mean(eta).detach().cpu().numpy().astype(np.float64)
+        point = getattr(self.family_, self.family_.point_prediction)  # the mean; the modal ranking for rankings
+        return point(eta).detach().cpu().numpy().astype(np.float64)
 
     def linear_coefficients(self):
         """Coefficients of a linear predictor (``hidden_sizes=()``) on the original input scale.

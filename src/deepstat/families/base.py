@@ -436,6 +436,9 @@ class Family:
     #: whether the location parameter is measured in the units of ``y`` (so that an estimator
     #: scales its column by the target's standard deviation; see :meth:`eta_scale`)
     location_on_target_scale: ClassVar[bool] = False
+    #: the point prediction an estimator's ``predict`` returns: "mean", or "mode" where the
+    #: mean is not defined (rankings)
+    point_prediction: ClassVar[str] = "mean"
 
     def eta_columns(self) -> list[tuple[str, Link]]:
         """The parameter name and link of each column of ``eta``, in order (length ``n_params``)."""

@@ -78,6 +78,18 @@ class MultivariateNormal(Family):
         tril = [(f"scale_tril[{r},{c}]", SoftplusLink() if r == c else IdentityLink()) for r, c in zip(rows.tolist(), cols.tolist())]
         return [("loc", IdentityLink())] * self.dim + tril
 
+    def eta_scale(self, y: Tensor, weight: Tensor | None = None) -> Tensor:
+        """As :meth:`Family.eta_scale`; off-diagonal Cholesky entries, in units of ``y``, get their row's sd."""
+        scale = super().eta_scale(y, weight)
+        y64 = y.detach().to(torch.float64)
+        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        w = w / w.sum()
+        sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)
+        rows, cols = torch.tril_indices(self.dim, self.dim)
+        off = (rows != cols).nonzero().flatten()
+        scale[self.dim + off] = sd[rows[off]].to(scale.dtype)
+        return scale
+
     def split(self, eta: Tensor) -> dict[str, Tensor]:
         """``{"loc": (n, d), "scale_tril": (n, d, d)}``."""
         self._check_eta(eta)

@@ -211,6 +211,8 @@ class PlackettLuce(Family):
     def _config(self) -> dict[str, Any]:
         return {"n_items": self.n_items}
 
+    point_prediction = "mode"
+
     def eta_columns(self) -> list[tuple[str, Link]]:
         return [("logits", IdentityLink())] * self.n_params
 

@@ -56,8 +56,9 @@ class DistributionalHead(nn.Module):
             self.constants = nn.Parameter(torch.zeros(n_params - n_modelled))
         else:
             self.register_parameter("constants", None)
-        self.register_buffer("offset", torch.as_tensor(list(offset), dtype=torch.float32))
-        self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float32))
+        # float64 buffers: `.to(dtype)` then rounds them once, to the model's own precision
+        self.register_buffer("offset", torch.as_tensor(list(offset), dtype=torch.float64))
+        self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float64))
 
     def forward(self, x: Tensor) -> Tensor:
         g = self.body(x)  # (n, n_modelled)

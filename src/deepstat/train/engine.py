@@ -199,6 +199,11 @@ class _Trainer:
         self.epoch = 0
         self.stopped = False
         self._full_batch: Batch | None = None
+        self.has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+        if self.has_batch_norm and self.n < 2:
+            raise ValueError(
+                f"The training data of fit_module must have at least 2 rows for a module with batch norm. Got {self.n} instead."
+            )
 
     # -- helpers -------------------------------------------------------------------------
     def _snapshot(self) -> dict[str, Tensor]:
@@ -240,6 +245,9 @@ class _Trainer:
         else:
             perm = torch.randperm(self.n, generator=self.generator) if cfg.shuffle else torch.arange(self.n)
             batches = perm.split(self.batch_size)
+            if self.has_batch_norm and batches[-1].shape[0] == 1:
+                # batch norm cannot normalise a batch of one row: the last row joins the previous batch
+                batches = (*batches[:-2], torch.cat(batches[-2:]))
         for index in batches:
             batch = self._full_batch if index is None else self._batch(index)
             n_global = self.n if index is None else int(index.shape[0])
@@ -292,6 +300,13 @@ class _Trainer:
             weight += batch.total_weight()
         self.module.train()
         both = dist_utils.all_reduce_sum(torch.stack([total, weight]))
+        if not both[1] > 0:
+            self.module.load_state_dict(self.best_state)
+            raise ValueError(
+                "The validation rows of fit_module must have a positive total weight. Got all-zero weights instead: "
+                "give some validation rows a positive sample_weight, pass explicit validation data (eval_set), or "
+                "set validation_fraction=0."
+            )
         return float(both[0] / both[1])
 
     # -- divergence ----------------------------------------------------------------------
@@ -363,6 +378,12 @@ class _Trainer:
                 start = time.perf_counter()
                 lr = float(self.optimizer.param_groups[0]["lr"])
                 per_batch, total_weight = self._train_epoch(model)
+                if not total_weight > 0:
+                    self.module.load_state_dict(self.best_state)
+                    raise ValueError(
+                        "The training rows of fit_module must have a positive total weight. Got all-zero weights "
+                        "instead (after the validation split): check sample_weight."
+                    )
                 val_loss = self._evaluate()
                 self._check_finite(per_batch, val_loss)
                 train_loss = float(per_batch.sum() / total_weight)

@@ -95,8 +95,10 @@ class TabularPreprocessor:
     ----------
     standardize : bool, default=True
         Centre and scale every numeric column to unit variance (constant columns are only
-        centred). Categorical columns become 0/1 indicator columns (all levels kept) and are
-        not scaled.
+        centred). Categorical columns become 0/1 indicator columns and are not scaled.
+    drop_first : bool, default=False
+        Drop the indicator of each categorical column's first level (reference coding, as a
+        GLM with an intercept needs for identified coefficients); otherwise keep all levels.
 
     Notes
     -----
@@ -106,6 +108,7 @@ class TabularPreprocessor:
     """
 
     standardize: bool = True
+    drop_first: bool = False
     feature_names_in: list[str] | None = None
     categories: dict[str, list[Any]] = field(default_factory=dict)
     n_features_in: int = 0
@@ -194,10 +197,8 @@ class TabularPreprocessor:
     def _encode_frame(self, X: pd.DataFrame, caller: str, fitting: bool) -> np.ndarray:
         names = [str(c) for c in X.columns]
         if not fitting:
-            if self.feature_names_in is None:
-                raise TypeError(
-                    f"`X` of {caller} must be a numeric array, as in fit. Got a DataFrame instead."
-                )
+            if self.feature_names_in is None:  # fitted on an array: take the frame's values by position
+                return self._encode(X.to_numpy(), caller, fitting=False)
             missing = [c for c in self.feature_names_in if c not in names]
             if missing:
                 raise ValueError(f"`X` of {caller} must have the columns seen in fit. Got no column(s) {missing!r}.")
@@ -225,8 +226,9 @@ class TabularPreprocessor:
                         f"`X` column {name!r} of {caller} must hold categories seen in fit {format_values(levels)}. "
                         f"Got unseen categor{'y' if len(unseen) == 1 else 'ies'} {format_values(unseen)} instead."
                     )
-                blocks.append(np.eye(len(levels))[codes])
-                columns.extend(f"{name}[{level}]" for level in levels)
+                first = 1 if self.drop_first else 0
+                blocks.append(np.eye(len(levels))[codes][:, first:])
+                columns.extend(f"{name}[{level}]" for level in levels[first:])
             else:
                 blocks.append(validate_numeric(series.to_numpy(), f"X[{name!r}]", caller)[:, None])
                 columns.append(name)

@@ -35,6 +35,7 @@ from deepstat.estimators._params import (
     Sizes,
 )
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
+from deepstat.estimators.summary import SummaryMixin
 from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
 __all__ = ["DeepstatEstimator"]
@@ -70,7 +71,7 @@ COMMON_CONSTRAINTS: dict[str, list[Any]] = {
 }
 
 
-class DeepstatEstimator(PredictiveMixin, BaseEstimator):
+class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
     """Shared machinery of deepstat's estimators (not used directly).
 
     Fitted attributes common to all subclasses:
@@ -184,6 +185,7 @@ class DeepstatEstimator(PredictiveMixin, BaseEstimator):
             module, loss, TensorBatches(X, y, weight), self._train_config(), validation=validation
         )
         self.n_epochs_ = self.history_.n_epochs
+        self.n_train_ = int(X.shape[0])
 
     def _observation_weight(self, target: Tensor, weight: Tensor | None) -> Tensor | None:
         """Per-observation weights entering the likelihood (the classifier multiplies in class weights)."""
@@ -215,6 +217,10 @@ class DeepstatEstimator(PredictiveMixin, BaseEstimator):
         scale = family.eta_scale(y.double(), w64)
         n_modelled = family.n_params if heteroscedastic else family.n_location_params
         self._fit_network(X, y, weight, validation, n_modelled, family.neg_log_likelihood, offset, scale)
+        self.module_.eval()
+        with torch.no_grad(), torch_threads():
+            eta = torch.cat([self.module_(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])
+            self.train_log_likelihood_ = -float(family.neg_log_likelihood(eta, y, weight=weight, reduction="mean"))
 
     def _reset_fitted(self) -> None:
         """Forget a previous fit, so that a refit that fails leaves an unfitted (not a stale) model."""

@@ -90,6 +90,10 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         else [str(c) for c in estimator.feature_names_in_],
         "classes": _jsonable(estimator.classes_.tolist()) if hasattr(estimator, "classes_") else None,
         "history": estimator.history_.to_dict(),
+        "fit_stats": {
+            "n_train": int(estimator.n_train_),
+            "train_log_likelihood": float(getattr(estimator, "train_log_likelihood_", float("nan"))),
+        },
     }
     if getattr(estimator, "formula_", None) is not None:
         config["formula"] = estimator.formula_.to_dict()
@@ -192,6 +196,10 @@ def load_estimator(path: str | os.PathLike) -> Any:
     estimator.seed_ = config["seed"]
     estimator.history_ = History.from_dict(config["history"])
     estimator.n_epochs_ = estimator.history_.n_epochs
+    stats = config.get("fit_stats", {})
+    estimator.n_train_ = int(stats.get("n_train", 0))
+    if np.isfinite(stats.get("train_log_likelihood", float("nan"))):
+        estimator.train_log_likelihood_ = float(stats["train_log_likelihood"])
     head_cfg = config["head"]
     body = MLP(
         estimator.n_features_in_ if not estimator.preprocessor_.columns_out else len(estimator.preprocessor_.columns_out),

@@ -131,6 +131,50 @@ class PredictiveMixin:
         draws = family.sample(self._eta(X), int(n_samples), generator=generator)
         return draws.detach().cpu().numpy()
 
+    def predict_pit(self, X: Any, y: Any = None, *, random_state: int | None = 0) -> np.ndarray:
+        """Probability integral transform of ``y`` under each row's predictive distribution.
+
+        Uniform on (0, 1) when the predictive distributions are calibrated. Count and other
+        discrete families give the randomised PIT, uniform between ``F(y - 1)`` and ``F(y)``
+        (Czado, Gneiting & Held 2009).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Observations (a formula model may omit it: the formula's target is used).
+        random_state : int or None, default=0
+            Seeds the randomisation of discrete families.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            For multivariate families (no CDF) or when ``X`` and ``y`` differ in length.
+        """
+        from deepstat.metrics import pit_values
+
+        family = self._require_family("predict_pit")
+        if family.event_shape:
+            raise ValueError(
+                f"{type(self).__name__}.predict_pit needs a univariate family. Got {family.name!r}, whose target "
+                f"has shape {family.event_shape}, instead."
+            )
+        if y is None and getattr(self, "formula_", None) is not None:
+            y = self.formula_.target(X, type(self).__name__)
+        eta = self._eta(X).detach().to(torch.float64)
+        obs = self._encode_target(y, fitting=False).to(torch.float64)
+        self._check_lengths(eta.shape[0], obs.shape[0])
+        with torch.no_grad():
+            upper = family.cdf(obs, eta).clamp(0.0, 1.0).numpy()
+            if not family.is_discrete:
+                return pit_values(upper)
+            lower = family.cdf(obs - 1, eta).clamp(0.0, 1.0).numpy()
+        return pit_values(upper, lower, random_state=random_state)
+
     def log_likelihood(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Mean log-likelihood per observation of ``y`` under the predictive distribution.
 

@@ -1,0 +1,86 @@
+"""Summaries in the lifelines manner: ``summary()`` returns a DataFrame, ``print_summary()`` a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["SummaryMixin"]
+
+
+class SummaryMixin:
+    """What a statistician reports about a fitted deep model (no p-values for network weights)."""
+
+    def summary(self, X: Any = None, y: Any = None) -> pd.DataFrame:
+        """The fitted model in one table: data, family, network, training, fit and calibration.
+
+        Parameters
+        ----------
+        X, y : optional
+            Held-out data. With them the table adds the test log-likelihood (mean per
+            observation, constants included) and the PIT calibration check: the
+            Kolmogorov-Smirnov statistic and p-value of the PIT values against U(0, 1)
+            (univariate families; randomised PIT for discrete ones).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``quantity``, one column ``value``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from deepstat import DeepRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(200, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
+        >>> model = DeepRegressor(family="poisson", hidden_sizes=(8,), max_epochs=20, random_state=0, verbose=0).fit(X, y)
+        >>> model.summary(X, y).loc["family", "value"]
+        'poisson'
+        """
+        check_is_fitted(self, "module_")
+        from deepstat.metrics import pit_ks_test
+
+        history = self.history_.to_frame()
+        best = history.loc[history["val_loss"].idxmin()] if history["val_loss"].notna().any() else None
+        n_weights = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
+        hidden = tuple(self.hidden_sizes)
+        widths = [len(self.preprocessor_.columns_out), *hidden, self.module_.n_modelled]
+        network = "linear predictor" if not hidden else f"MLP {' -> '.join(map(str, widths))} ({self.activation})"
+        rows: dict[str, Any] = {
+            "estimator": type(self).__name__,
+            "family": self.family_.name if self.family_ is not None else "none (task loss)",
+            "family parameters": ", ".join(self.family_.eta_names()) if self.family_ is not None else "",
+            "training rows": int(self.n_train_),
+            "input columns": int(self.n_features_in_),
+            "encoded columns": len(self.preprocessor_.columns_out),
+            "network": network,
+            "trainable parameters": int(n_weights),
+            "optimizer": self.optimizer,
+            "epochs run": int(self.n_epochs_),
+            "best epoch": int(self.history_.best_epoch),
+            "best validation loss": float(best["val_loss"]) if best is not None else np.nan,
+            "train log-likelihood": float(getattr(self, "train_log_likelihood_", np.nan)),
+        }
+        if X is not None and self.family_ is not None:
+            rows["test rows"] = int(len(X))
+            rows["test log-likelihood"] = self.log_likelihood(X, y)
+            if not self.family_.event_shape and getattr(self, "classes_", None) is None:
+                statistic, pvalue = pit_ks_test(self.predict_pit(X, y))
+                rows["PIT KS statistic"] = float(statistic)
+                rows["PIT KS p-value"] = float(pvalue)
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)}).rename_axis("quantity")
+
+    def print_summary(self, X: Any = None, y: Any = None, *, console: Console | None = None) -> None:
+        """Print :meth:`summary` as a table (rich)."""
+        table = Table(title=f"{type(self).__name__} summary")
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        for name, value in self.summary(X, y)["value"].items():
+            text = f"{value:.4f}" if isinstance(value, float) else str(value)
+            table.add_row(str(name), text)
+        (console or Console()).print(table)

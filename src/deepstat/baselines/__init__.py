@@ -1,3 +1,20 @@
-"""Placeholder package; filled by a later issue (see DESIGN.md)."""
+"""The classical model of each task behind deepstat's prediction API (statsmodels under the hood).
 
-__all__: list[str] = []
+>>> from deepstat.baselines import baseline_for
+>>> baseline_for("negative_binomial")
+GLMBaseline(family='negative_binomial')
+"""
+
+from deepstat.baselines.base import StatsmodelsBaseline
+from deepstat.baselines.glm import GLM_FAMILIES, GLMBaseline
+from deepstat.baselines.multinomial import MultinomialLogitBaseline
+from deepstat.baselines.registry import BASELINE_FAMILIES, baseline_for
+
+__all__ = [
+    "BASELINE_FAMILIES",
+    "GLM_FAMILIES",
+    "GLMBaseline",
+    "MultinomialLogitBaseline",
+    "StatsmodelsBaseline",
+    "baseline_for",
+]

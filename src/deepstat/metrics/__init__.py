@@ -1,3 +1,47 @@
-"""Placeholder package; filled by a later issue (see DESIGN.md)."""
+"""Proper scores and task metrics: functions of (prediction, truth) returning floats or numpy arrays.
 
-__all__: list[str] = []
+Inputs are array-likes (numpy, pandas or torch tensors). Each metric is checked against a reference
+implementation (scikit-learn, scipy, statsmodels) or a closed form in the tests.
+"""
+
+from deepstat.metrics.calibration import (
+    coverage_by_group,
+    interval_coverage,
+    interval_score,
+    mean_interval_width,
+    pit_ks_test,
+    pit_values,
+)
+from deepstat.metrics.classification import (
+    balanced_accuracy,
+    brier_score,
+    expected_calibration_error,
+    log_loss,
+    roc_auc,
+)
+from deepstat.metrics.comparison import PairedTestResult, diebold_mariano
+from deepstat.metrics.regression import mean_absolute_error, r2_score, root_mean_squared_error
+from deepstat.metrics.scoring import crps_discrete, crps_from_cdf, crps_from_samples, crps_normal
+
+__all__ = [
+    "root_mean_squared_error",
+    "mean_absolute_error",
+    "r2_score",
+    "crps_normal",
+    "crps_from_cdf",
+    "crps_discrete",
+    "crps_from_samples",
+    "pit_values",
+    "pit_ks_test",
+    "interval_coverage",
+    "mean_interval_width",
+    "interval_score",
+    "coverage_by_group",
+    "log_loss",
+    "brier_score",
+    "roc_auc",
+    "balanced_accuracy",
+    "expected_calibration_error",
+    "PairedTestResult",
+    "diebold_mariano",
+]

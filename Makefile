@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m deepstat.demo
+	$(VENV)/bin/deepstat demo
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=15

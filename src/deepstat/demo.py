@@ -1,13 +1,14 @@
-"""The main job on the embedded default data: deep NB2 vs deep Poisson vs the classical GLMs.
+"""The main job on the embedded default data: deep NB2 vs the Poisson and NB2 GLMs, table + report.
 
 Data: the RAND Health Insurance Experiment doctor-visit counts shipped with statsmodels
-(``statsmodels.datasets.randhie``, 20,190 person-years; Deb & Trivedi 2002). One seeded 80/20
-split; every model is scored on the same held-out rows by the mean negative log-likelihood
-(log score, constants included), RMSE of the predictive mean, and the empirical coverage of
-the central 90% predictive interval.
+(``deepstat.datasets.load("randhie")``, 20,190 person-years; Deb & Trivedi 2002). The three
+models are fitted on the same five folds of a shuffled 5-fold split (80/20) and scored on the held-out rows: mean
+negative log-likelihood (log score, constants included), CRPS, RMSE, MAE, R² and the coverage and
+width of the central 90% predictive intervals, mean ± sd over splits, with a Diebold-Mariano test
+of the per-observation log-score differences against the NB2 GLM. Then the deep model is refitted
+on one split and an HTML report is written.
 
-Run with ``make demo`` or ``python -m deepstat.demo``. The ``deepstat demo`` command of the
-statistician's-layer issue will replace this script.
+Run with ``make demo``, ``deepstat demo`` or ``python -m deepstat.demo``.
 """
 
 from __future__ import annotations
@@ -15,105 +16,84 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
-from scipy import stats
 
+from deepstat.baselines import GLMBaseline
+from deepstat.datasets import load
 from deepstat.estimators import DeepRegressor
+from deepstat.report import ComparisonResult, compare, write_html
 
 __all__ = ["run_demo", "main"]
 
-_SHORT = {"negative_binomial": "NB2", "poisson": "Poisson"}
+
+def _deep(max_epochs: int, seed: int, verbose: int) -> DeepRegressor:
+    return DeepRegressor(family="negative_binomial", hidden_sizes=(64, 64), max_epochs=max_epochs, batch_size=256,
+                         lr=1e-3, patience=8, random_state=seed, verbose=verbose)
 
 
-def _load_randhie() -> tuple[pd.DataFrame, np.ndarray]:
-    import statsmodels.api as sm
-
-    data = sm.datasets.randhie.load_pandas().data
-    return data.drop(columns="mdvis"), data["mdvis"].to_numpy(dtype=float)
-
-
-def _glm_scores(family: str, X_tr: pd.DataFrame, y_tr: np.ndarray, X_te: pd.DataFrame, y_te: np.ndarray) -> dict[str, float]:
-    import statsmodels.api as sm
-
-    exog_tr, exog_te = sm.add_constant(X_tr), sm.add_constant(X_te)
-    if family == "poisson":
-        fit = sm.GLM(y_tr, exog_tr, family=sm.families.Poisson()).fit()
-        mu = fit.predict(exog_te)
-        dist = stats.poisson(mu)
-    else:
-        fit = sm.NegativeBinomial(y_tr, exog_tr, loglike_method="nb2").fit(disp=0, maxiter=200)
-        alpha = float(fit.params["alpha"])
-        mu = np.exp(exog_te.to_numpy() @ fit.params.drop("alpha").to_numpy())
-        dist = stats.nbinom(1 / alpha, 1 / (1 + alpha * mu))
-    lo, hi = dist.ppf(0.05), dist.ppf(0.95)
-    return {
-        "nll": float(-dist.logpmf(y_te).mean()),
-        "rmse": float(np.sqrt(np.mean((y_te - mu) ** 2))),
-        "coverage90": float(np.mean((y_te >= lo) & (y_te <= hi))),
-    }
-
-
-def _deep_scores(model: DeepRegressor, X_te: pd.DataFrame, y_te: np.ndarray) -> dict[str, float]:
-    interval = model.predict_interval(X_te, alpha=0.1)
-    return {
-        "nll": -model.log_likelihood(X_te, y_te),
-        "rmse": float(np.sqrt(np.mean((y_te - model.predict(X_te)) ** 2))),
-        "coverage90": float(np.mean((y_te >= interval[:, 0]) & (y_te <= interval[:, 1]))),
-    }
-
-
-def run_demo(seed: int = 0, max_epochs: int = 60, verbose: int = 1) -> pd.DataFrame:
-    """Fit and score the four models; return one row per model.
+def run_demo(out: Path, *, seed: int = 0, n_splits: int = 5, max_epochs: int = 60, verbose: int = 1) -> ComparisonResult:
+    """Compare deep NB2 with the Poisson and NB2 GLMs on randhie; write ``out/report.html``.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns: model, test_nll, rmse, coverage90, seconds.
+    ComparisonResult
+        Out-of-sample scores over ``n_splits`` random 80/20 splits.
     """
-    X, y = _load_randhie()
-    rng = np.random.default_rng(seed)
-    test = rng.permutation(len(y))[: len(y) // 5]
-    mask = np.zeros(len(y), dtype=bool)
-    mask[test] = True
-    X_tr, X_te, y_tr, y_te = X[~mask], X[mask], y[~mask], y[mask]
-    rows = []
-    for family in ("negative_binomial", "poisson"):
-        start = time.perf_counter()
-        model = DeepRegressor(
-            family=family, hidden_sizes=(64, 64), max_epochs=max_epochs, batch_size=256, lr=1e-3,
-            patience=8, random_state=seed, verbose=verbose,
-        ).fit(X_tr, y_tr)
-        rows.append({"model": f"deep {_SHORT[family]} (MLP 64-64)", **_deep_scores(model, X_te, y_te),
-                     "seconds": time.perf_counter() - start, "epochs": model.n_epochs_})
-    for family in ("negative_binomial", "poisson"):
-        start = time.perf_counter()
-        rows.append({"model": f"GLM {_SHORT[family]}", **_glm_scores(family, X_tr, y_tr, X_te, y_te),
-                     "seconds": time.perf_counter() - start, "epochs": np.nan})
-    return pd.DataFrame(rows).rename(columns={"nll": "test_nll"})
+    data = load("randhie")
+    models = {
+        "deep NB2 (MLP 64-64)": _deep(max_epochs, seed, verbose),
+        "GLM Poisson": GLMBaseline("poisson"),
+        "GLM NB2": GLMBaseline("negative_binomial"),
+    }
+    result = compare(models, data.X, data.y, cv=n_splits, random_state=seed, reference="GLM NB2")
+    # the report: the deep model and the NB2 GLM refitted on one random 80/20 split
+    n = len(data.y)
+    test = data.X.sample(frac=0.2, random_state=seed).index
+    train = data.X.index.difference(test)
+    deep = _deep(max_epochs, seed, verbose).fit(data.X.loc[train], data.y.loc[train])
+    glm = GLMBaseline("negative_binomial").fit(data.X.loc[train], data.y.loc[train])
+    out.mkdir(parents=True, exist_ok=True)
+    write_html(deep, data.X.loc[test], data.y.loc[test], out / "report.html", baseline=glm, comparison=result,
+               title=f"deepstat demo: doctor visits (randhie, n = {n:,})")
+    return result
+
+
+def print_result(result: ComparisonResult, console: Console) -> None:
+    """The comparison as a rich table plus one line per paired test."""
+    wide = result.table()
+    n_splits = int(result.summary["n_splits"].max())
+    table = Table(title=f"Held-out scores, mean ± sd over {n_splits} folds (NLL and CRPS: lower is better)")
+    table.add_column("model")
+    for column in wide.columns:
+        table.add_column(str(column), justify="right")
+    for name, row in wide.iterrows():
+        table.add_row(str(name), *[str(v) for v in row])
+    console.print(table)
+    for row in result.tests.itertuples():
+        console.print(
+            f"{row.model} vs {row.reference}: log-score difference {row.mean_log_score_difference:+.4f} nats/obs "
+            f"(positive: {row.model} better), Diebold-Mariano z = {row.statistic:.2f}, p = {row.pvalue:.2g}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry: print the comparison table."""
+    """Command-line entry: print the comparison table and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("deepstat-demo"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-epochs", type=int, default=60)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    console = Console()
-    console.print("[bold]deepstat demo[/bold]: RAND HIE doctor visits (statsmodels randhie, n = 20,190), 80/20 split, "
-                  f"seed {args.seed}")
-    table_df = run_demo(seed=args.seed, max_epochs=args.max_epochs, verbose=0 if args.quiet else 1)
-    table = Table(title="Held-out scores: NLL in nats per observation (lower is better); 90% intervals should cover ~0.90")
-    for col in ("model", "test NLL", "RMSE", "90% cover", "epochs", "seconds"):
-        table.add_column(col, justify="left" if col == "model" else "right")
-    for row in table_df.itertuples():
-        table.add_row(row.model, f"{row.test_nll:.4f}", f"{row.rmse:.3f}", f"{row.coverage90:.3f}",
-                      "" if np.isnan(row.epochs) else f"{int(row.epochs)}", f"{row.seconds:.1f}")
-    console.print(table)
+    console = Console(width=max(Console().width, 140))
+    console.print("[bold]deepstat demo[/bold]: RAND HIE doctor visits (statsmodels randhie, 20,190 rows): "
+                  "deep NB2 vs Poisson GLM vs NB2 GLM")
+    start = time.perf_counter()
+    result = run_demo(args.out, seed=args.seed, max_epochs=args.max_epochs, verbose=0 if args.quiet else 1)
+    print_result(result, console)
+    console.print(f"report: {args.out / 'report.html'}  ({time.perf_counter() - start:.0f} s)")
     return 0
 
 

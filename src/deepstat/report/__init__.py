@@ -1,3 +1,30 @@
-"""Placeholder package; filled by a later issue (see DESIGN.md)."""
+"""Reporting: deep-vs-classical comparisons, diagnostic plots and the self-contained HTML report."""
 
-__all__: list[str] = []
+from deepstat.report.compare import ComparisonResult, compare, compare_fitted
+from deepstat.report.evaluation import CLASSIFICATION_METRICS, REGRESSION_METRICS, crps_scores, evaluate, log_scores, pit
+from deepstat.report.html import write_html
+from deepstat.report.plots import (
+    plot_calibration,
+    plot_coverage_by_group,
+    plot_pit_histogram,
+    plot_predicted_vs_observed,
+    plot_training_curves,
+)
+
+__all__ = [
+    "compare",
+    "write_html",
+    "ComparisonResult",
+    "compare_fitted",
+    "evaluate",
+    "log_scores",
+    "crps_scores",
+    "pit",
+    "REGRESSION_METRICS",
+    "CLASSIFICATION_METRICS",
+    "plot_training_curves",
+    "plot_pit_histogram",
+    "plot_predicted_vs_observed",
+    "plot_coverage_by_group",
+    "plot_calibration",
+]

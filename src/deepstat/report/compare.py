@@ -1,0 +1,409 @@
+"""``compare``: fit deep and classical models on the same splits and score them side by side.
+
+The course's question is "does the deep model beat the classical one?". This module answers it
+with out-of-sample proper scores averaged over cross-validation folds, and with a paired
+Diebold-Mariano test of the per-observation log-score differences, so that the answer comes
+with a p-value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from deepstat.metrics import diebold_mariano
+from deepstat.report.evaluation import evaluate, log_scores
+
+__all__ = ["ComparisonResult", "compare", "compare_fitted"]
+
+_TEST_COLUMNS = ["model", "reference", "mean_log_score_difference", "statistic", "pvalue"]
+
+
+@dataclass
+class ComparisonResult:
+    """Out-of-sample scores of several models fitted on the same splits, as returned by :func:`compare`.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        Tidy, one row per (model, split, metric): columns ``model, split, metric, value``.
+    summary : DataFrame
+        Tidy, one row per (model, metric): columns ``model, metric, mean, sd, n_splits``; ``sd``
+        is the standard deviation over splits (ddof=1; NaN for a single split) and ``n_splits``
+        the number of splits where the metric is defined.
+    tests : DataFrame
+        One row per model other than the reference: columns ``model, reference,
+        mean_log_score_difference, statistic, pvalue``. The difference is the model's log score
+        minus the reference's, per observation, pooled over all test folds (positive: the model
+        predicts better); ``statistic`` and ``pvalue`` are the two-sided Diebold-Mariano test
+        (lag 0) of a zero mean difference.
+    log_scores : DataFrame
+        Per-observation log scores pooled over the test folds: one row per scored observation
+        (index: its row position in ``X``), a column ``split`` and one column per model.
+    reference : str
+        Name of the reference model of ``tests``.
+    alpha : float
+        Miscoverage of the scored intervals (``coverage`` and ``interval_width`` are for
+        ``1 - alpha`` central intervals).
+    """
+
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    tests: pd.DataFrame
+    log_scores: pd.DataFrame = field(repr=False)
+    reference: str = ""
+    alpha: float = 0.1
+
+    def table(self, digits: int = 4) -> pd.DataFrame:
+        """The summary as a wide table of ``"mean ± sd"`` strings, for printing.
+
+        Parameters
+        ----------
+        digits : int, default=4
+            Significant digits of the mean (the sd gets 2).
+
+        Returns
+        -------
+        DataFrame
+            One row per model (index ``model``), one column per metric in the order scored.
+            A single split shows the mean only; an undefined metric shows ``"—"``.
+        """
+        def cell(mean: float, sd: float) -> str:
+            if math.isnan(mean):
+                return "—"
+            if math.isnan(sd):
+                return f"{mean:#.{digits}g}"
+            return f"{mean:#.{digits}g} ± {sd:#.2g}"
+
+        cells = self.summary.assign(cell=[cell(m, s) for m, s in zip(self.summary["mean"], self.summary["sd"], strict=True)])
+        wide = cells.pivot(index="model", columns="metric", values="cell")
+        models = list(dict.fromkeys(self.summary["model"]))
+        metrics = list(dict.fromkeys(self.summary["metric"]))
+        wide = wide.loc[models, metrics]
+        wide.columns.name = None
+        return wide
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy summary (``model, metric, mean, sd, n_splits``).
+
+        Returns
+        -------
+        DataFrame
+        """
+        return self.summary
+
+
+def _is_baseline(model: Any) -> bool:
+    return type(model).__module__.startswith("deepstat.baselines")
+
+
+def _reference(named: dict[str, Any], reference: str | None, caller: str) -> str:
+    if reference is None:
+        return next((name for name, m in named.items() if _is_baseline(m)), next(iter(named)))
+    if reference not in named:
+        raise ValueError(f"`reference` of {caller} must be one of the model names {list(named)!r}. Got {reference!r} instead.")
+    return reference
+
+
+def _check_alpha(alpha: Any, caller: str) -> None:
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
+        raise ValueError(f"`alpha` of {caller} must be a float in (0, 1). Got {alpha!r} instead.")
+
+
+def _named_models(models: Mapping[str, Any] | Sequence[Any], caller: str) -> dict[str, Any]:
+    if isinstance(models, Mapping):
+        named = dict(models)
+        bad = [k for k in named if not isinstance(k, str)]
+        if bad:
+            raise TypeError(f"`models` of {caller} must be keyed by str names. Got key(s) {bad!r} instead.")
+    elif isinstance(models, Sequence) and not isinstance(models, (str, bytes)):
+        named = {}
+        for model in models:
+            name, k = type(model).__name__, 2
+            while name in named:
+                name, k = f"{type(model).__name__} ({k})", k + 1
+            named[name] = model
+    else:
+        raise TypeError(
+            f"`models` of {caller} must be a dict of name -> estimator or a list of estimators. "
+            f"Got {type(models).__name__} instead."
+        )
+    if not named:
+        raise ValueError(f"`models` of {caller} must hold at least one estimator. Got an empty {type(models).__name__} instead.")
+    for name, model in named.items():
+        missing = [a for a in ("fit", "get_params", "_eta", "_encode_target") if not hasattr(model, a)]
+        if isinstance(model, type) or missing:
+            what = f"the class {model.__name__}" if isinstance(model, type) else f"{type(model).__name__} (lacks {', '.join(missing)})"
+            raise TypeError(
+                f"`models` of {caller} must hold deepstat estimators or baselines (scikit-learn estimators with "
+                f"fit, get_params and the deepstat prediction API). Got {what} for {name!r} instead. "
+                "Pass an instance such as DeepRegressor(...) or GLMBaseline(...)."
+            )
+        if getattr(model, "loss", None) is not None:
+            raise ValueError(
+                f"`models` of {caller} must be fitted by a likelihood to be scored. Got {name!r} with "
+                f"loss={model.loss!r} instead; use family=... ."
+            )
+    kinds = {name: is_classifier(model) for name, model in named.items()}
+    if len(set(kinds.values())) > 1:
+        raise ValueError(
+            f"`models` of {caller} must be all classifiers or all regressors. Got classifiers "
+            f"{[n for n, c in kinds.items() if c]!r} and regressors {[n for n, c in kinds.items() if not c]!r} instead."
+        )
+    return named
+
+
+def _splits(
+    n: int, y: np.ndarray, classifier: bool, cv: int | None, test_size: float | None, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    caller = "compare"
+    if (cv is None) == (test_size is None):
+        raise ValueError(
+            f"`cv` and `test_size` of {caller} must be given one at a time. Got cv={cv!r} and test_size={test_size!r} "
+            "instead. Use cv=5 for 5-fold cross-validation, or cv=None, test_size=0.25 for one split."
+        )
+    rows = np.arange(n)
+    if cv is not None:
+        if isinstance(cv, bool) or not isinstance(cv, Integral) or not 2 <= cv <= n:
+            raise ValueError(f"`cv` of {caller} must be an int in 2..n_samples={n}. Got {cv!r} instead.")
+        if classifier:
+            folds = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+            return list(folds.split(rows, y))
+        return list(KFold(n_splits=int(cv), shuffle=True, random_state=random_state).split(rows))
+    if isinstance(test_size, bool) or not isinstance(test_size, Real) or not 0 < test_size < 1:
+        raise ValueError(f"`test_size` of {caller} must be a float in (0, 1). Got {test_size!r} instead.")
+    train, test = train_test_split(
+        rows, test_size=float(test_size), random_state=random_state, stratify=y if classifier else None
+    )
+    return [(np.sort(train), np.sort(test))]
+
+
+def _take(data: Any, rows: np.ndarray) -> Any:
+    return data.iloc[rows] if hasattr(data, "iloc") else data[rows]
+
+
+def compare(
+    models: Mapping[str, Any] | Sequence[Any],
+    X: Any,
+    y: Any,
+    *,
+    cv: int | None = 5,
+    test_size: float | None = None,
+    random_state: int = 0,
+    alpha: float = 0.1,
+    reference: str | None = None,
+    sample_weight: Any = None,
+) -> ComparisonResult:
+    r"""Fit deep and classical models on the same splits and score them out of sample.
+
+    Each model is cloned (``sklearn.base.clone``) and fitted on every training split, then
+    scored on the matching test split by :func:`~deepstat.report.evaluation.evaluate`.
+
+    Parameters
+    ----------
+    models : dict of str to estimator, or list of estimators
+        Unfitted (or fitted: they are cloned) deepstat estimators and baselines, all regressors
+        or all classifiers, each with a likelihood family. A list is named by class names.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Inputs; DataFrames are split with ``.iloc``.
+    y : array-like of shape (n_samples,) or (n_samples, d)
+    cv : int or None, default=5
+        Number of cross-validation folds: ``KFold(shuffle=True)``, or ``StratifiedKFold`` for
+        classifiers. Exactly one of ``cv`` and ``test_size`` must be given.
+    test_size : float in (0, 1) or None, default=None
+        Fraction of rows in a single (stratified for classifiers) test split; needs ``cv=None``.
+    random_state : int, default=0
+        Seed of the split (the models keep their own ``random_state``).
+    alpha : float in (0, 1), default=0.1
+        Miscoverage of the scored central intervals: 0.1 scores 90% intervals.
+    reference : str or None, default=None
+        Name of the model the others are tested against. ``None`` picks the first classical
+        baseline (a class from :mod:`deepstat.baselines`), else the first model.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Passed to each model's ``fit`` for the training rows. Test scores are unweighted.
+
+    Returns
+    -------
+    ComparisonResult
+        ``scores`` per split, ``summary`` (mean and sd over splits), ``tests`` (paired
+        Diebold-Mariano tests against the reference) and pooled per-observation ``log_scores``.
+        Metrics: mean NLL (negative log score, constants included), CRPS, RMSE, MAE, R², coverage
+        and mean width of the ``1 - alpha`` intervals for regressors; log-loss, Brier score,
+        AUROC, balanced accuracy and expected calibration error for classifiers.
+
+    Raises
+    ------
+    TypeError
+        If ``models`` holds something that is not a deepstat estimator or baseline.
+    ValueError
+        If both or neither of ``cv`` and ``test_size`` are given, they are out of range,
+        ``X``, ``y`` and ``sample_weight`` differ in length, ``reference`` is unknown, or
+        classifiers and regressors are mixed.
+
+    See Also
+    --------
+    deepstat.metrics.diebold_mariano : The paired test.
+    deepstat.report.write_html : The HTML report, which shows a comparison table.
+
+    Notes
+    -----
+    Each observation lies in exactly one test fold, so the pooled log scores are one
+    out-of-sample score per observation and the per-observation differences
+    :math:`d_i = \log p_{\text{model}}(y_i) - \log p_{\text{ref}}(y_i)` are paired by row. The
+    Diebold-Mariano statistic :math:`\bar d / \sqrt{\hat\gamma_0 / n}` is referred to N(0, 1)
+    (Diebold & Mariano 1995). The rows of different folds are scored by different fits, so the
+    test conditions on the fitted models; the fold-to-fold ``sd`` shows their variability.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstat.estimators import DeepRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(120, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    >>> linear = DeepRegressor(family="poisson", hidden_sizes=(), max_epochs=5, verbose=0, random_state=0)
+    >>> mlp = DeepRegressor(family="poisson", hidden_sizes=(8,), max_epochs=5, verbose=0, random_state=0)
+    >>> result = compare({"linear": linear, "mlp": mlp}, X, y, cv=3)
+    >>> result.summary.shape, list(result.tests.columns[:2])
+    ((14, 5), ['model', 'reference'])
+    >>> print(result.table()[["nll", "coverage"]])  # doctest: +SKIP
+    """
+    caller = "compare"
+    named = _named_models(models, caller)
+    classifier = is_classifier(next(iter(named.values())))
+    reference = _reference(named, reference, caller)
+    _check_alpha(alpha, caller)
+    if isinstance(random_state, bool) or not isinstance(random_state, Integral):
+        raise ValueError(f"`random_state` of {caller} must be an int. Got {random_state!r} instead.")
+    if not hasattr(X, "iloc"):
+        X = np.asarray(X)
+    if not hasattr(y, "iloc"):
+        y = np.asarray(y)
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(f"`X` and `y` of {caller} must have the same number of samples. Got {n} rows in X and {len(y)} in y instead.")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (n,):
+            raise ValueError(f"`sample_weight` of {caller} must have shape ({n},). Got shape {sample_weight.shape} instead.")
+    splits = _splits(n, np.asarray(y), classifier, cv, test_size, int(random_state))
+
+    rows: list[dict[str, Any]] = []
+    pooled = {name: np.full(n, np.nan) for name in named}
+    split_of = np.full(n, -1)
+    for split, (train, test) in enumerate(splits):
+        X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), _take(y, train), _take(y, test)
+        fit_kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
+        split_of[test] = split
+        for name, model in named.items():
+            fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
+            for metric, value in evaluate(fitted, X_te, y_te, alpha=float(alpha)).items():
+                rows.append({"model": name, "split": split, "metric": metric, "value": float(value)})
+            pooled[name][test] = log_scores(fitted, X_te, y_te)
+
+    return _assemble(rows, pooled, split_of, list(named), reference, float(alpha))
+
+
+def compare_fitted(
+    models: Mapping[str, Any] | Sequence[Any],
+    X_test: Any,
+    y_test: Any,
+    *,
+    alpha: float = 0.1,
+    reference: str | None = None,
+) -> ComparisonResult:
+    """Score already-fitted models on one test set, with the same scores and tests as :func:`compare`.
+
+    Parameters
+    ----------
+    models : dict of str to estimator, or list of estimators
+        Fitted deepstat estimators and baselines (all regressors or all classifiers).
+    X_test : array-like or DataFrame of shape (n_samples, n_features)
+    y_test : array-like of shape (n_samples,) or (n_samples, d)
+    alpha : float in (0, 1), default=0.1
+    reference : str or None, default=None
+        As in :func:`compare`.
+
+    Returns
+    -------
+    ComparisonResult
+        With a single split (number 0): ``sd`` is NaN and ``n_splits`` 1.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If a model is not fitted.
+    TypeError, ValueError
+        As :func:`compare`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstat.estimators import DeepRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2)); y = X[:, 0] + rng.normal(size=100)
+    >>> model = DeepRegressor(hidden_sizes=(), max_epochs=5, verbose=0, random_state=0).fit(X[:70], y[:70])
+    >>> compare_fitted([model], X[70:], y[70:]).summary["n_splits"].tolist()
+    [1, 1, 1, 1, 1, 1, 1]
+    """
+    caller = "compare_fitted"
+    named = _named_models(models, caller)
+    reference = _reference(named, reference, caller)
+    _check_alpha(alpha, caller)
+    for model in named.values():
+        check_is_fitted(model)
+    n = len(X_test)
+    if len(y_test) != n:
+        raise ValueError(
+            f"`X_test` and `y_test` of {caller} must have the same number of samples. "
+            f"Got {n} rows in X_test and {len(y_test)} in y_test instead."
+        )
+    rows: list[dict[str, Any]] = []
+    pooled = {}
+    for name, model in named.items():
+        for metric, value in evaluate(model, X_test, y_test, alpha=float(alpha)).items():
+            rows.append({"model": name, "split": 0, "metric": metric, "value": float(value)})
+        pooled[name] = log_scores(model, X_test, y_test)
+    return _assemble(rows, pooled, np.zeros(n, dtype=np.int64), list(named), reference, float(alpha))
+
+
+def _assemble(
+    rows: list[dict[str, Any]],
+    pooled: dict[str, np.ndarray],
+    split_of: np.ndarray,
+    names: list[str],
+    reference: str,
+    alpha: float,
+) -> ComparisonResult:
+    """Summaries and paired tests from the per-split scores and pooled per-observation log scores."""
+    scores = pd.DataFrame(rows, columns=["model", "split", "metric", "value"])
+    grouped = scores.groupby(["model", "metric"], sort=False)["value"]
+    summary = grouped.agg(mean="mean", sd="std", n_splits="count").reset_index()
+    summary["n_splits"] = summary["n_splits"].astype(np.int64)
+    scored = split_of >= 0
+    log_frame = pd.DataFrame(
+        {"split": split_of[scored], **{name: s[scored] for name, s in pooled.items()}}, index=np.flatnonzero(scored)
+    )
+    tests = []
+    for name in names:
+        if name == reference:
+            continue
+        # d_i = log score of the model - log score of the reference = loss_ref - loss_model
+        result = diebold_mariano(-log_frame[reference].to_numpy(), -log_frame[name].to_numpy(), lag=0)
+        tests.append([name, reference, result.mean_difference, result.statistic, result.pvalue])
+    return ComparisonResult(
+        scores=scores,
+        summary=summary,
+        tests=pd.DataFrame(tests, columns=_TEST_COLUMNS),
+        log_scores=log_frame,
+        reference=reference,
+        alpha=alpha,
+    )

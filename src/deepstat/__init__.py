@@ -6,15 +6,20 @@ fitted by negative log-likelihood, predicting whole distributions.
 >>> from deepstat import DeepRegressor, DeepClassifier, families
 """
 
-from deepstat import families
+from deepstat import baselines, datasets, families, metrics
 from deepstat._version import __version__
 from deepstat.estimators import DeepClassifier, DeepRegressor, load
+from deepstat.report import compare
 from deepstat.utils.config import config_context, get_config, set_config
 
 __all__ = [
     "DeepRegressor",
     "DeepClassifier",
     "families",
+    "datasets",
+    "baselines",
+    "metrics",
+    "compare",
     "load",
     "config_context",
     "get_config",

@@ -1,0 +1,113 @@
+"""The command line: every command end to end on a real bundled dataset, exit codes, --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from deepstat.cli import app, main
+
+COMMANDS = ["fit", "predict", "evaluate", "compare", "datasets", "demo", "experiment"]
+
+
+@pytest.fixture(scope="module")
+def engel_csv(tmp_path_factory) -> Path:
+    """statsmodels' engel data (235 households: food expenditure vs income), exported by the CLI itself."""
+    path = tmp_path_factory.mktemp("data") / "engel.csv"
+    assert main(["datasets", "engel", "--export", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted_dir(engel_csv: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fit") / "engel-gamma"
+    code = main(["fit", str(engel_csv), "--target", "foodexp", "--family", "gamma", "--hidden", "8",
+                 "--epochs", "20", "--quiet", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help(command) -> None:
+    result = CliRunner().invoke(app, ([command] if command else []) + ["--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_datasets_lists_and_describes(capsys) -> None:
+    assert main(["datasets"]) == 0
+    assert "randhie" in capsys.readouterr().out
+    assert main(["datasets", "randhie"]) == 0
+    assert "negative_binomial" in capsys.readouterr().out
+
+
+def test_fit_writes_model_metrics_and_report(fitted_dir: Path) -> None:
+    assert (fitted_dir / "model" / "model.safetensors").is_file()
+    metrics = json.loads((fitted_dir / "metrics.json").read_text())
+    assert metrics["n_test"] == 47 and metrics["n_train"] == 188  # 20% of 235 rows held out
+    assert metrics["test"]["nll"] > 0 and 0 <= metrics["test"]["coverage"] <= 1
+    assert "baseline_test" in metrics  # the gamma GLM on the same split
+    html = (fitted_dir / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 3
+
+
+def test_predict_writes_intervals_and_quantiles(fitted_dir: Path, engel_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "preds.csv"
+    assert main(["predict", str(fitted_dir), str(engel_csv), "--out", str(out), "--interval", "0.9",
+                 "--quantiles", "0.1,0.5,0.9"]) == 0
+    preds = pd.read_csv(out)
+    assert list(preds.columns) == ["prediction", "lower", "upper", "q0.1", "q0.5", "q0.9"]
+    assert len(preds) == 235 and (preds["lower"] <= preds["upper"]).all()
+
+
+def test_evaluate_prints_scores(fitted_dir: Path, engel_csv: Path, capsys) -> None:
+    assert main(["evaluate", str(fitted_dir), str(engel_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "nll" in out and "coverage" in out
+
+
+def test_compare_prints_deep_vs_classical(engel_csv: Path, capsys) -> None:
+    code = main(["compare", str(engel_csv), "--target", "foodexp", "--family", "gamma", "--hidden", "8",
+                 "--epochs", "10", "--cv", "2", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "deep gamma" in out and "classical gamma" in out and "Diebold-Mariano" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fit", "nope.csv", "--target", "y", "--out", "x"], "does not exist"),
+        (["fit", "{csv}", "--target", "missing", "--out", "{tmp}"], "column 'missing' is not in the data"),
+        (["fit", "{text_csv}", "--target", "label", "--out", "{tmp}"], "not numeric"),
+        (["fit", "{csv}", "--target", "foodexp", "--family", "poisson", "--out", "{tmp}"], "Poisson"),
+        (["fit", "{csv}", "--target", "foodexp", "--hidden", "a,b", "--out", "{tmp}"], "--hidden"),
+        (["predict", "{tmp}", "{csv}", "--out", "{tmp}/p.csv"], "does not hold a model"),
+        (["experiment", "nope"], "unknown experiment"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message, engel_csv: Path, tmp_path: Path, capsys) -> None:
+    text_csv = tmp_path / "text.csv"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "label": ["a", "b", "a"]}).to_csv(text_csv, index=False)
+    filled = [a.format(csv=engel_csv, tmp=tmp_path, text_csv=text_csv) for a in args]
+    assert main(filled) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1  # one line
+    assert "Traceback" not in err
+
+
+def test_real_subprocess_exit_codes(engel_csv: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "200"}
+    ok = subprocess.run([sys.executable, "-m", "deepstat.cli", "datasets"], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0 and "engel" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "deepstat.cli", "fit", str(engel_csv), "--target", "nope", "--out", str(tmp_path)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr and "nope" in bad.stderr

@@ -28,7 +28,6 @@ from deepstat.metrics import (
     log_loss,
     mean_absolute_error,
     mean_interval_width,
-    pit_values,
     r2_score,
     roc_auc,
     root_mean_squared_error,
@@ -204,14 +203,7 @@ def pit(model: Any, X: Any, y: Any, *, random_state: int | None = 0) -> np.ndarr
     family = _family(model)
     if not _univariate_scored(family):
         return None
-    eta = model._eta(X).detach().to(torch.float64)
-    obs = _target(model, y, eta.shape[0]).detach().to(torch.float64)
-    with torch.no_grad():
-        upper = family.cdf(obs, eta).clamp(0.0, 1.0).numpy()
-        if not family.is_discrete:
-            return pit_values(upper)
-        lower = family.cdf(obs - 1, eta).clamp(0.0, 1.0).numpy()
-    return pit_values(upper, lower, random_state=random_state)
+    return model.predict_pit(X, y, random_state=random_state)  # the shared prediction API
 
 
 def _regression_scores(model: Any, X: Any, y: Any, alpha: float) -> dict[str, float]:

@@ -255,6 +255,7 @@ def compare(
     """Deep model vs the classical model (GLM, multinomial logit) on the same splits, with a paired test."""
     from deepstat.baselines import baseline_for
     from deepstat.report import compare as compare_models
+    from deepstat.report import print_comparison
 
     frame = _read_csv(data)
     X, y = _split_target(frame, target)
@@ -265,23 +266,7 @@ def compare(
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)
-    _print_comparison(result)
-
-
-def _print_comparison(result: Any) -> None:
-    wide = result.table()
-    table = Table(title="out-of-sample scores, mean ± sd over splits")
-    table.add_column("model")
-    for column in wide.columns:
-        table.add_column(str(column), justify="right")
-    for name, row in wide.iterrows():
-        table.add_row(str(name), *[str(v) for v in row])
-    console.print(table)
-    for row in result.tests.itertuples():
-        console.print(
-            f"{row.model} vs {row.reference}: mean log-score difference {row.mean_log_score_difference:+.4f} nats/obs, "
-            f"Diebold-Mariano z = {row.statistic:.2f}, p = {row.pvalue:.3g}"
-        )
+    print_comparison(result, console)
 
 
 @app.command()

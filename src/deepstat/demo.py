@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from deepstat.baselines import GLMBaseline
 from deepstat.datasets import load
 from deepstat.estimators import DeepRegressor
-from deepstat.report import ComparisonResult, compare, write_html
+from deepstat.report import ComparisonResult, compare, print_comparison, write_html
 
 __all__ = ["run_demo", "main"]
 
@@ -61,24 +60,6 @@ def run_demo(out: Path, *, seed: int = 0, n_splits: int = 5, max_epochs: int = 6
     return result
 
 
-def print_result(result: ComparisonResult, console: Console) -> None:
-    """The comparison as a rich table plus one line per paired test."""
-    wide = result.table()
-    n_splits = int(result.summary["n_splits"].max())
-    table = Table(title=f"Held-out scores, mean ± sd over {n_splits} folds (NLL and CRPS: lower is better)")
-    table.add_column("model")
-    for column in wide.columns:
-        table.add_column(str(column), justify="right")
-    for name, row in wide.iterrows():
-        table.add_row(str(name), *[str(v) for v in row])
-    console.print(table)
-    for row in result.tests.itertuples():
-        console.print(
-            f"{row.model} vs {row.reference}: log-score difference {row.mean_log_score_difference:+.4f} nats/obs "
-            f"(positive: {row.model} better), Diebold-Mariano z = {row.statistic:.2f}, p = {row.pvalue:.2g}"
-        )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: print the comparison table and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -92,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "deep NB2 vs Poisson GLM vs NB2 GLM")
     start = time.perf_counter()
     result = run_demo(args.out, seed=args.seed, max_epochs=args.max_epochs, verbose=0 if args.quiet else 1)
-    print_result(result, console)
+    n_splits = int(result.summary["n_splits"].max())
+    print_comparison(result, console, title=f"Held-out scores, mean ± sd over {n_splits} folds (NLL and CRPS: lower is better)")
     console.print(f"report: {args.out / 'report.html'}  ({time.perf_counter() - start:.0f} s)")
     return 0
 

@@ -1,6 +1,7 @@
 """Reporting: deep-vs-classical comparisons, diagnostic plots and the self-contained HTML report."""
 
 from deepstat.report.compare import ComparisonResult, compare, compare_fitted
+from deepstat.report.console import print_comparison
 from deepstat.report.evaluation import CLASSIFICATION_METRICS, REGRESSION_METRICS, crps_scores, evaluate, log_scores, pit
 from deepstat.report.html import write_html
 from deepstat.report.plots import (
@@ -16,6 +17,7 @@ __all__ = [
     "write_html",
     "ComparisonResult",
     "compare_fitted",
+    "print_comparison",
     "evaluate",
     "log_scores",
     "crps_scores",

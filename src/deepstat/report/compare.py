@@ -148,7 +148,9 @@ def _named_models(models: Mapping[str, Any] | Sequence[Any], caller: str) -> dic
                 f"fit, get_params and the deepstat prediction API). Got {what} for {name!r} instead. "
                 "Pass an instance such as DeepRegressor(...) or GLMBaseline(...)."
             )
-        if getattr(model, "loss", None) is not None:
+        # classifiers always predict class probabilities (whatever loss trained them); a regressor
+        # fitted with a task loss has no predictive distribution to score
+        if not is_classifier(model) and getattr(model, "loss", None) is not None:
             raise ValueError(
                 f"`models` of {caller} must be fitted by a likelihood to be scored. Got {name!r} with "
                 f"loss={model.loss!r} instead; use family=... ."

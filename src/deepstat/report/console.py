@@ -1,0 +1,39 @@
+"""Print a comparison in the terminal: the rich table plus one line per paired test."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from deepstat.report.compare import ComparisonResult
+
+__all__ = ["print_comparison"]
+
+
+def print_comparison(result: ComparisonResult, console: Console | None = None, *, title: str | None = None) -> None:
+    """Print ``result.table()`` and the Diebold-Mariano line of every model against the reference.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        As returned by :func:`~deepstat.report.compare`.
+    console : rich.console.Console or None, default=None
+        Where to print; a new console on stdout by default.
+    title : str or None, default=None
+        Table title; by default it names the number of splits.
+    """
+    console = console or Console()
+    wide = result.table()
+    n_splits = int(result.summary["n_splits"].max())
+    table = Table(title=title or f"Out-of-sample scores, mean ± sd over {n_splits} split(s)")
+    table.add_column("model")
+    for column in wide.columns:
+        table.add_column(str(column), justify="right")
+    for name, row in wide.iterrows():
+        table.add_row(str(name), *[str(v) for v in row])
+    console.print(table)
+    for row in result.tests.itertuples():
+        console.print(
+            f"{row.model} vs {row.reference}: log-score difference {row.mean_log_score_difference:+.4f} nats/obs "
+            f"(positive: {row.model} better), Diebold-Mariano z = {row.statistic:.2f}, p = {row.pvalue:.2g}"
+        )

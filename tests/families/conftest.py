@@ -14,6 +14,8 @@ from deepstat.families import (
     Gamma,
     GaussianMixture,
     Laplace,
+    LogLogistic,
+    LogNormal,
     MultivariateNormal,
     NegativeBinomial,
     Normal,
@@ -21,6 +23,7 @@ from deepstat.families import (
     Poisson,
     StudentT,
     VonMises,
+    Weibull,
 )
 
 # One example per registered family (STYLE 8.4: every Family subclass must appear here;
@@ -41,6 +44,9 @@ EXAMPLES: dict[str, Family] = {
     "poisson": Poisson(),
     "plackett_luce": PlackettLuce(n_items=4),
     "negative_binomial": NegativeBinomial(),
+    "weibull": Weibull(),
+    "log_normal": LogNormal(),
+    "log_logistic": LogLogistic(),
 }
 UNIVARIATE = [key for key, fam in EXAMPLES.items() if fam.event_shape == ()]
 

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,14 +44,17 @@ def test_links_map_any_eta_to_valid_parameters(family: Family, data: st.DataObje
         assert bool(constraint.check(params[name]).all()), (name, params[name])
     y = torch.tensor(TYPICAL_TARGET[family.name], dtype=torch.float64).expand(2, *family.event_shape)
     # finite log-likelihood in float64 (float32 may overflow (y - mu)^2 / scale^2 at scale 1e-22)
-    assert bool(torch.isfinite(family.log_prob(y, eta.double())).all())
+    log_p = family.log_prob(y, eta.double())
+    if family.name == "weibull":  # -(y / scale)^k exceeds the float64 range for k log(y / scale) > 709: -inf is exact
+        log_p = log_p[eta[:, 1].double().clamp(min=0) * (-eta[:, 0].double()) < 700]
+    assert bool(torch.isfinite(log_p).all())
 
 
 # one ordinary target value inside each family's support
 TYPICAL_TARGET = {
     "normal": 0.3, "laplace": 0.3, "student_t": 0.3, "gaussian_mixture": 0.3, "von_mises": 0.3,
     "exponential": 1.0, "gamma": 1.0, "beta": 0.5, "bernoulli": 1.0, "categorical": 1.0,
-    "poisson": 3.0, "negative_binomial": 3.0, "multivariate_normal": [0.3, -0.2, 1.0], "plackett_luce": [2.0, 0.0, 1.0, 3.0],
+    "poisson": 3.0, "negative_binomial": 3.0, "weibull": 1.0, "log_normal": 1.0, "log_logistic": 1.0, "multivariate_normal": [0.3, -0.2, 1.0], "plackett_luce": [2.0, 0.0, 1.0, 3.0],
 }
 
 
@@ -215,3 +219,14 @@ def test_repr_and_equality() -> None:
     assert repr(GaussianMixture(3)) == "GaussianMixture(n_components=3)"
     assert GaussianMixture(3) != GaussianMixture(2) and Bernoulli() == Bernoulli()
     assert len({Bernoulli(), Bernoulli(), Normal()}) == 2
+
+
+def test_default_log_survival_is_log1p_of_minus_cdf(make_eta) -> None:
+    family = Normal()  # no closed form override: log1p(-cdf)
+    eta = make_eta(family, 4, 14)
+    y = torch.tensor([-1.0, 0.0, 0.5, 3.0], dtype=torch.float64)
+    p = family.split(eta)
+    expected = scipy.stats.norm(loc=p["loc"].numpy(), scale=p["scale"].numpy()).logsf(y.numpy())
+    torch.testing.assert_close(family.log_survival(y, eta), torch.from_numpy(expected), rtol=1e-8, atol=0)
+    with pytest.raises(ValueError, match="`log_survival` of MultivariateNormal must be called on a univariate family"):
+        MultivariateNormal(dim=2).log_survival(torch.zeros(2, 2), torch.zeros(2, MultivariateNormal(dim=2).n_params))

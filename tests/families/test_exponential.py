@@ -28,3 +28,10 @@ def test_init_eta_is_mle() -> None:
 def test_check_target_message() -> None:
     with pytest.raises(ValueError, match=r"`y` of Exponential must lie in the support non-negative reals \[0, inf\)\. Got 2 value\(s\) outside it: \[-1.0, -0.5\]"):
         Exponential().check_target(np.array([0.0, -1.0, 2.0, -0.5]))
+
+
+def test_log_survival_matches_scipy_far_tail() -> None:
+    eta = torch.tensor([[0.0], [-4.0], [3.0]], dtype=F64).repeat_interleave(3, 0)
+    y = torch.tensor([1e-300, 0.7, 1e4], dtype=F64).repeat(3)  # S down to exp(-2e5), where 1 - cdf is 0
+    ref = scipy.stats.expon(scale=1 / np.exp(eta[:, 0].numpy()))
+    torch.testing.assert_close(Exponential().log_survival(y, eta), torch.from_numpy(ref.logsf(y.numpy())), rtol=1e-8, atol=0)

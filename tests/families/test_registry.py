@@ -8,6 +8,7 @@ from deepstat.families import FAMILIES, Family, GaussianMixture, Normal, family_
 NAMES = {
     "normal", "laplace", "student_t", "gaussian_mixture", "exponential", "gamma", "beta", "multivariate_normal",
     "von_mises", "bernoulli", "categorical", "poisson", "plackett_luce", "negative_binomial",
+    "weibull", "log_normal", "log_logistic",  # positive families for survival (issue 5)
 }
 
 

@@ -9,11 +9,14 @@ from deepstat.baselines.base import StatsmodelsBaseline
 from deepstat.baselines.glm import GLM_FAMILIES, GLMBaseline
 from deepstat.baselines.multinomial import MultinomialLogitBaseline
 from deepstat.baselines.registry import BASELINE_FAMILIES, baseline_for
+from deepstat.baselines.survival import CoxPHBaseline, KaplanMeierBaseline
 
 __all__ = [
     "BASELINE_FAMILIES",
     "GLM_FAMILIES",
+    "CoxPHBaseline",
     "GLMBaseline",
+    "KaplanMeierBaseline",
     "MultinomialLogitBaseline",
     "StatsmodelsBaseline",
     "baseline_for",

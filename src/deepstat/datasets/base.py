@@ -9,8 +9,8 @@ import pandas as pd
 
 __all__ = ["TASKS", "Dataset"]
 
-#: Values of :attr:`Dataset.task`; later issues add "survival", "time_series", "graph" ...
-TASKS = ("regression", "classification", "count", "proportion")
+#: Values of :attr:`Dataset.task`; later issues add "time_series", "graph" ...
+TASKS = ("regression", "classification", "count", "proportion", "survival")
 
 
 @dataclass(repr=False)
@@ -33,9 +33,13 @@ class Dataset:
         Citation of the original data and the package that ships it.
     task : str
         One of :data:`TASKS`: "regression" (real or positive target), "classification"
-        (labels), "count" (non-negative integers), "proportion" (values in (0, 1)).
+        (labels), "count" (non-negative integers), "proportion" (values in (0, 1)), "survival"
+        (right-censored times: ``target = [time, event]``, or ``[start, stop, event]`` for
+        counting-process data with time-varying covariates).
     family : str
-        Suggested :mod:`deepstat.families` name for the target, e.g. ``"negative_binomial"``.
+        Suggested :mod:`deepstat.families` name for the target, e.g. ``"negative_binomial"``; for
+        survival data the suggested model, ``"coxph"`` (Cox proportional hazards) or a positive family
+        for a parametric (AFT) model such as ``"weibull"``.
     family_kwargs : dict, default={}
         Constructor arguments of the family, e.g. ``{"n_classes": 3}`` for "categorical", so that
         ``deepstat.families.get_family(ds.family, **ds.family_kwargs)`` builds it.
@@ -82,6 +86,11 @@ class Dataset:
             raise ValueError(f"`feature_names` of Dataset {self.name!r} must not include the target. Got {overlap!r} instead.")
         if self.task not in TASKS:
             raise ValueError(f"`task` of Dataset {self.name!r} must be one of {list(TASKS)}. Got {self.task!r} instead.")
+        if self.task == "survival" and len(targets) not in (2, 3):
+            raise ValueError(
+                f"`target` of survival Dataset {self.name!r} must be [time, event] or [start, stop, event]. "
+                f"Got {len(targets)} column(s) {targets!r} instead."
+            )
 
     @property
     def X(self) -> pd.DataFrame:

@@ -179,6 +179,10 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
                 body.output_layer.bias.zero_()
         n_params = offset.numel()
         module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist())
+        if isinstance(loss, torch.nn.Module) and any(p.requires_grad for p in loss.parameters()):
+            # a loss with parameters (Barron's adaptive shape and scale) is trained with the network:
+            # registered inside the fitted module, the engine's optimiser, early stopping and saving see it
+            module.add_module("loss", loss)
         module = module.to(_DTYPES[self.dtype])
         self.module_ = module
         self.history_: History = fit_module(
@@ -208,15 +212,23 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         return TensorBatches(X_v, y_v, self._observation_weight(y_v, w_v))
 
     def _fit_family(
-        self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None, *, heteroscedastic: bool
+        self,
+        X: Tensor,
+        y: Tensor,
+        weight: Tensor | None,
+        validation: TensorBatches | None,
+        *,
+        heteroscedastic: bool,
+        loss: Any = None,
     ) -> None:
-        """Fit by the family's negative log-likelihood, starting at the intercept-only fit."""
+        """Fit by the family's negative log-likelihood (or ``loss`` on its ``eta``), starting at the intercept-only fit."""
         family = self.family_
         w64 = None if weight is None else weight.double()
         offset = family.init_eta(y.double(), w64)
         scale = family.eta_scale(y.double(), w64)
         n_modelled = family.n_params if heteroscedastic else family.n_location_params
-        self._fit_network(X, y, weight, validation, n_modelled, family.neg_log_likelihood, offset, scale)
+        objective = family.neg_log_likelihood if loss is None else loss
+        self._fit_network(X, y, weight, validation, n_modelled, objective, offset, scale)
         self.module_.eval()
         with torch.no_grad(), torch_threads():
             eta = torch.cat([self.module_(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])

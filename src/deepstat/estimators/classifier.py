@@ -16,6 +16,7 @@ from torch import Tensor
 from deepstat.estimators._params import InstanceOf, Options, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.families import Bernoulli, Categorical
+from deepstat.losses import CLASSIFICATION_LOSSES, ClassBalancedLoss, CostSensitiveLoss, FocalLoss
 from deepstat.utils.validation import format_values
 
 __all__ = ["DeepClassifier"]
@@ -32,6 +33,17 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights per class multiplying ``sample_weight`` (a weighted likelihood). "balanced"
         uses ``n_samples / (n_classes * bincount(y))`` as scikit-learn does.
+    loss : {"cross_entropy", "focal", "cost_sensitive", "class_balanced"}, default="cross_entropy"
+        The training objective on the logits (:mod:`deepstat.losses`): the likelihood
+        (weighted by ``class_weight``); the focal loss (``loss_params``: ``gamma`` (2.0),
+        ``alpha``); the cost-sensitive likelihood (``loss_params``: ``cost_matrix``, rows true
+        and columns predicted classes in the order of ``classes_``); the class-balanced loss
+        with weights from the effective number of training samples per class
+        (``loss_params``: ``beta`` (0.999), ``gamma`` (0.0)). ``class_weight`` and
+        ``sample_weight`` multiply any of them. ``predict_proba`` is always the softmax
+        (sigmoid) of the fitted logits.
+    loss_params : dict or None, default=None
+        Keyword arguments of the loss.
     hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
@@ -58,11 +70,15 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
     _constraints = {
         **COMMON_CONSTRAINTS,
         "class_weight": [Options(frozenset({"balanced"})), InstanceOf((Mapping, type(None)), "a dict or None")],
+        "loss": [Options(frozenset(CLASSIFICATION_LOSSES))],
+        "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
     }
 
     def __init__(
         self,
         class_weight: Mapping[Any, float] | str | None = None,
+        loss: str = "cross_entropy",
+        loss_params: Mapping[str, Any] | None = None,
         hidden_sizes: Sequence[int] = (64, 64),
         activation: str = "relu",
         batch_norm: bool = False,
@@ -88,6 +104,8 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         dtype: str = "float32",
     ) -> None:
         self.class_weight = class_weight
+        self.loss = loss
+        self.loss_params = loss_params
         self.hidden_sizes = hidden_sizes
         self.activation = activation
         self.batch_norm = batch_norm
@@ -111,8 +129,6 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
         self.dtype = dtype
-
-    loss = None  # classifiers always use a likelihood
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepClassifier:
         """Fit by (weighted) Bernoulli / categorical negative log-likelihood.
@@ -138,8 +154,50 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         self.class_weight_ = self._class_weights(y_t)
         w_t = self._observation_weight(y_t, w_t)
         validation = self._eval_batches(eval_set)
-        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=True)
+        objective = self._make_loss(y_t)
+        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=True, loss=objective)
         return self
+
+    _LOSS_ARGS = {
+        "cross_entropy": frozenset(),
+        "focal": frozenset({"alpha", "gamma"}),
+        "cost_sensitive": frozenset({"cost_matrix"}),
+        "class_balanced": frozenset({"beta", "gamma"}),
+    }
+
+    def _make_loss(self, codes: Tensor) -> Any:
+        """The loss module for ``loss`` (kept in ``loss_``), or None for the family's likelihood."""
+        params = dict(self.loss_params or {})
+        unknown = sorted(set(params) - self._LOSS_ARGS[self.loss])
+        if unknown:
+            raise ValueError(
+                f"`loss_params` of DeepClassifier must have keys among {sorted(self._LOSS_ARGS[self.loss])} for "
+                f"loss={self.loss!r}. Got unknown key(s) {unknown} instead."
+            )
+        k = len(self.classes_)
+        if self.loss == "cross_entropy":
+            return None
+        if self.loss == "focal":
+            self.loss_ = FocalLoss(**params)
+        elif self.loss == "cost_sensitive":
+            if "cost_matrix" not in params:
+                raise ValueError(
+                    f"`loss_params` of DeepClassifier must give a cost_matrix of shape ({k}, {k}) for "
+                    "loss='cost_sensitive'. Got none instead."
+                )
+            cost = np.asarray(params["cost_matrix"], dtype=np.float64)
+            if cost.shape != (k, k):
+                raise ValueError(
+                    f"`cost_matrix` of DeepClassifier must have shape ({k}, {k}), one row and column per class in "
+                    f"classes_ {format_values(self.classes_)}. Got shape {cost.shape} instead."
+                )
+            self.loss_ = CostSensitiveLoss(cost)
+        else:
+            counts = torch.bincount(codes.long(), minlength=k).double().numpy()
+            self.loss_ = ClassBalancedLoss(counts, **params)
+        # check the options now (alpha's shape needs the number of classes), not at the first batch
+        self.loss_(torch.zeros(1, 1 if k == 2 else k), torch.zeros(1))
+        return self.loss_
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
         caller = type(self).__name__

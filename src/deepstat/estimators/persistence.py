@@ -15,6 +15,7 @@ from safetensors.torch import load_file, save_file
 
 from deepstat._version import __version__
 from deepstat.families import Family, family_from_config
+from deepstat.losses import REGRESSION_LOSSES
 from deepstat.nn import MLP
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History
@@ -32,9 +33,37 @@ _PICKLE_MAGIC = b"\x80"  # pickle protocol >= 2 opcode PROTO
 
 def _estimator_classes() -> dict[str, type]:
     from deepstat.estimators.classifier import DeepClassifier
+    from deepstat.estimators.quantile import DeepQuantileRegressor
     from deepstat.estimators.regressor import DeepRegressor
 
-    return {"DeepRegressor": DeepRegressor, "DeepClassifier": DeepClassifier}
+    from deepstat.estimators.survival_aft import DeepAFT
+    from deepstat.estimators.survival_cox import DeepCoxPH
+    from deepstat.estimators.survival_cox_tv import DeepCoxTimeVarying
+    from deepstat.estimators.survival_discrete import DeepHit, LogisticHazard
+
+    survival = {cls.__name__: cls for cls in (DeepCoxPH, DeepCoxTimeVarying, DeepAFT, LogisticHazard, DeepHit)}
+    return {"DeepRegressor": DeepRegressor, "DeepClassifier": DeepClassifier, "DeepQuantileRegressor": DeepQuantileRegressor, **survival}
+
+
+# Survival estimators: fitted arrays (Breslow's baseline hazard) go into the safetensors file under this
+# prefix, fitted grids and scalars into config.json; each class names them in _saved_arrays / _saved_values.
+_SURVIVAL_PREFIX = "survival."
+
+
+def _survival_state(estimator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    arrays = {
+        _SURVIVAL_PREFIX + name: torch.as_tensor(np.asarray(getattr(estimator, name), dtype=np.float64)).contiguous()
+        for name in getattr(estimator, "_saved_arrays", ())
+    }
+    values = {name: _jsonable(getattr(estimator, name)) for name in getattr(estimator, "_saved_values", ())}
+    return arrays, values
+
+
+def _restore_survival_state(estimator: Any, state: dict[str, Any], values: dict[str, Any]) -> None:
+    for key in [k for k in state if k.startswith(_SURVIVAL_PREFIX)]:
+        setattr(estimator, key[len(_SURVIVAL_PREFIX) :], state.pop(key).numpy())
+    for name, value in values.items():
+        setattr(estimator, name, np.asarray(value, dtype=np.float64) if isinstance(value, list) else value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,6 +73,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     return value
@@ -66,8 +97,10 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
     params = estimator.get_params(deep=False)
     if isinstance(params.get("family"), Family):
         params["family"] = params["family"].to_config()
-    if params.get("loss") is not None:
-        raise TypeError(f"`loss` of {name} must be None to save the model as JSON. Got {params['loss']!r} instead.")
+    if params.get("loss") is not None and not isinstance(params["loss"], str):
+        raise TypeError(
+            f"`loss` of {name} must be None or a loss name to save the model as JSON. Got {params['loss']!r} instead."
+        )
     if not isinstance(params.get("activation"), str):
         raise TypeError(f"`activation` of {name} must be a name to save the model. Got {params['activation']!r} instead.")
     params["random_state"] = estimator.seed_
@@ -82,6 +115,10 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "params": _jsonable(params),
         "family": None if estimator.family_ is None else estimator.family_.to_config(),
         "head": {"n_params": head.n_params, "n_modelled": head.n_modelled},
+        # a named regression loss: its settings here, its learnable parameters (if any) in the weights
+        "loss": None
+        if not (isinstance(params.get("loss"), str) and params["loss"] in REGRESSION_LOSSES)
+        else {"name": params["loss"], "params": _jsonable(estimator.loss_.config())},
         "seed": estimator.seed_,
         "preprocessor": _jsonable(estimator.preprocessor_.to_dict()),
         "n_features_in": int(estimator.n_features_in_),
@@ -93,10 +130,12 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "fit_stats": {
             "n_train": int(estimator.n_train_),
             "train_log_likelihood": float(getattr(estimator, "train_log_likelihood_", float("nan"))),
+            "increment_scale": getattr(estimator, "increment_scale_", None),
         },
     }
     if getattr(estimator, "formula_", None) is not None:
         config["formula"] = estimator.formula_.to_dict()
+    survival_arrays, config["survival"] = _survival_state(estimator)
     try:
         text = json.dumps(config, indent=2, allow_nan=True)
     except TypeError as exc:
@@ -104,6 +143,7 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}
+    state.update(survival_arrays)
     # both files are written to temporaries first and renamed only when both exist, so that a
     # failed save never leaves half a model or breaks an earlier good one
     tmp_weights = tmp_config = None
@@ -179,6 +219,8 @@ def load_estimator(path: str | os.PathLike) -> Any:
     if isinstance(params.get("family"), dict):
         params["family"] = family_from_config(params["family"])
     params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    if "quantiles" in params:
+        params["quantiles"] = tuple(params["quantiles"])
     if isinstance(params.get("class_weight"), dict):
         params["class_weight"] = {key: value for key, value in params["class_weight"]["pairs"]}
     estimator = classes[config["estimator"]](**params)
@@ -196,8 +238,11 @@ def load_estimator(path: str | os.PathLike) -> Any:
     estimator.seed_ = config["seed"]
     estimator.history_ = History.from_dict(config["history"])
     estimator.n_epochs_ = estimator.history_.n_epochs
+    _restore_survival_state(estimator, state, config.get("survival") or {})
     stats = config.get("fit_stats", {})
     estimator.n_train_ = int(stats.get("n_train", 0))
+    if stats.get("increment_scale") is not None:  # DeepQuantileRegressor's non-crossing increments
+        estimator.increment_scale_ = float(stats["increment_scale"])
     if np.isfinite(stats.get("train_log_likelihood", float("nan"))):
         estimator.train_log_likelihood_ = float(stats["train_log_likelihood"])
     head_cfg = config["head"]
@@ -212,6 +257,12 @@ def load_estimator(path: str | os.PathLike) -> Any:
     )
     n = head_cfg["n_params"]
     module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n)
+    if config.get("loss") is not None:
+        from deepstat.losses import make_regression_loss
+
+        estimator.loss_ = make_regression_loss(config["loss"]["name"], config["loss"]["params"], "load")
+        if any(True for _ in estimator.loss_.parameters()):
+            module.add_module("loss", estimator.loss_)
     dtype = {"float32": torch.float32, "float64": torch.float64}[params["dtype"]]
     module = module.to(dtype)
     try:
@@ -220,6 +271,9 @@ def load_estimator(path: str | os.PathLike) -> Any:
         raise ValueError(f"`path` of load holds weights that do not match its config: {exc}") from None
     module.eval()
     estimator.module_ = module
+    restore = getattr(estimator, "_restore_fitted", None)
+    if restore is not None:  # fitted state that follows from the hyperparameters (DeepQuantileRegressor's levels)
+        restore()
     if config.get("formula") is not None:
         from deepstat.estimators.formula import FormulaDesign
 

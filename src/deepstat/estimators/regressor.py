@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,9 +16,21 @@ from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
+from deepstat.losses import REGRESSION_LOSSES, make_regression_loss
+from deepstat.train import TensorBatches
 from deepstat.utils.validation import format_values
 
-__all__ = ["DeepRegressor"]
+__all__ = ["DeepRegressor", "robust_location_scale"]
+
+
+def robust_location_scale(y: Tensor) -> tuple[float, float]:
+    """Median and normalised MAD (``1.4826 * median|y - median|``) of ``y``; the scale falls back to the SD, then 1."""
+    y64 = y.double().flatten()
+    center = float(y64.median())
+    spread = 1.4826 * float((y64 - center).abs().median())
+    if not spread > 0:
+        spread = float(y64.std()) if y64.numel() > 1 else 0.0
+    return center, spread if spread > 0 else 1.0
 
 
 class DeepRegressor(RegressorMixin, DeepstatEstimator):
@@ -35,10 +47,18 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         "gamma", "beta", "multivariate_normal", "von_mises", "poisson", "negative_binomial",
         "plackett_luce", ... or a :class:`~deepstat.families.Family` instance (e.g.
         ``GaussianMixture(n_components=3)``). Multivariate families take ``y`` of shape (n, d).
-    loss : callable or None, default=None
-        A task loss instead of a likelihood: ``loss(eta, y, *, weight=None, reduction="sum")``
-        with an ``n_outputs`` attribute (default 1). ``predict`` then returns ``eta[:, 0]`` and
-        the distributional methods are unavailable. ``None`` uses ``family``.
+    loss : str, callable or None, default=None
+        A task loss instead of a likelihood. A name: "huber", "tukey" (Tukey's biweight),
+        "barron" or "barron_adaptive" (:mod:`deepstat.losses`), built from ``loss_params``;
+        or a callable ``loss(eta, y, *, weight=None, reduction="sum")`` with an ``n_outputs``
+        attribute (default 1). ``predict`` then returns ``eta[:, 0]`` and the distributional
+        methods are unavailable. ``None`` uses ``family``.
+    loss_params : dict or None, default=None
+        Keyword arguments of the named loss (``{"delta": 1.345}`` for "huber"; ``{"alpha": 1.0,
+        "scale": 2.0}`` for "barron"). Thresholds and scales are in the units of ``y``. For
+        "barron_adaptive" they are the starting values (the scale defaults to the normalised
+        MAD of ``y``); the fitted shape and scale are ``loss_.alpha_`` and ``loss_.scale_``.
+        Named losses start the network at the median of ``y`` and learn on the scale of its MAD.
     hidden_sizes : tuple of int, default=(64, 64)
         Hidden layer widths of the MLP; ``()`` gives a linear predictor (a GLM with the family's links).
     activation : str, default="relu"
@@ -106,12 +126,14 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         **COMMON_CONSTRAINTS,
         "family": [InstanceOf((str, Family), "a family name or a Family instance")],
         "heteroscedastic": COMMON_CONSTRAINTS["batch_norm"],
+        "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
     }
 
     def __init__(
         self,
         family: str | Family = "normal",
         loss: Any = None,
+        loss_params: Mapping[str, Any] | None = None,
         hidden_sizes: Sequence[int] = (64, 64),
         activation: str = "relu",
         batch_norm: bool = False,
@@ -139,6 +161,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     ) -> None:
         self.family = family
         self.loss = loss
+        self.loss_params = loss_params
         self.hidden_sizes = hidden_sizes
         self.activation = activation
         self.batch_norm = batch_norm
@@ -205,19 +228,38 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         w_t, self._weight = self._weight, None
         validation = self._eval_batches(eval_set)
         if self.family_ is None:
+            if isinstance(self.loss, str):
+                self._fit_named_loss(X_t, y_t, w_t, validation)
+                return self
             n_out = int(getattr(self.loss, "n_outputs", 1))
             self._fit_network(X_t, y_t, w_t, validation, n_out, self.loss, torch.zeros(n_out), torch.ones(n_out))
             return self
         self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=bool(self.heteroscedastic))
         return self
 
+    def _fit_named_loss(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None) -> None:
+        """Fit with a loss given by name: start at the median of ``y``, learn on the scale of its MAD."""
+        center, spread = robust_location_scale(y)
+        params = dict(self.loss_params or {})
+        if self.loss == "barron_adaptive":
+            params.setdefault("scale", spread)
+        self.loss_ = make_regression_loss(self.loss, params, type(self).__name__)
+        self._fit_network(X, y, weight, validation, 1, self.loss_, torch.tensor([center]), torch.tensor([spread]))
+
     # families whose size is read off the target when given by name
     _SIZED_BY_TARGET = {"multivariate_normal": "dim", "plackett_luce": "n_items"}
 
     def _resolve_family(self, y: np.ndarray) -> Family | None:
         if self.loss is not None:
+            if isinstance(self.loss, str):
+                if self.loss not in REGRESSION_LOSSES:
+                    raise ValueError(
+                        f"`loss` of DeepRegressor must be one of {sorted(REGRESSION_LOSSES)}, a callable or None. "
+                        f"Got {self.loss!r} instead."
+                    )
+                return None
             if not callable(self.loss):
-                raise TypeError(f"`loss` of DeepRegressor must be None or a callable loss. Got {self.loss!r} instead.")
+                raise TypeError(f"`loss` of DeepRegressor must be None, a loss name or a callable loss. Got {self.loss!r} instead.")
             return None
         if isinstance(self.family, Family):
             return self.family

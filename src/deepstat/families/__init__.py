@@ -5,10 +5,12 @@ from deepstat.families.bernoulli import Bernoulli
 from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
-from deepstat.families.gamma import Gamma
+from deepstat.families.gamma import Gamma, log_gammaincc
 from deepstat.families.gaussian_mixture import GaussianMixture
 from deepstat.families.laplace import Laplace
 from deepstat.families.links import CholeskyLink, IdentityLink, Link, LogitLink, LogLink, SoftplusLink
+from deepstat.families.log_logistic import LogLogistic, LogLogisticDistribution
+from deepstat.families.log_normal import LogNormal
 from deepstat.families.multivariate_normal import MultivariateNormal
 from deepstat.families.negative_binomial import NegativeBinomial
 from deepstat.families.normal import Normal
@@ -17,6 +19,7 @@ from deepstat.families.poisson import Poisson
 from deepstat.families.registry import FAMILIES, family_from_config, get_family
 from deepstat.families.student_t import StudentT
 from deepstat.families.von_mises import VonMises
+from deepstat.families.weibull import Weibull
 
 __all__ = [
     "Family",
@@ -39,6 +42,11 @@ __all__ = [
     "Categorical",
     "Poisson",
     "NegativeBinomial",
+    "Weibull",
+    "LogNormal",
+    "LogLogistic",
+    "LogLogisticDistribution",
+    "log_gammaincc",
     "PlackettLuce",
     "PlackettLuceDistribution",
     "FAMILIES",

@@ -231,6 +231,49 @@ class Family:
         self._check_eta(eta)
         return self._cdf(y, eta)
 
+    def _log_survival(self, y: Tensor, eta: Tensor) -> Tensor:
+        """:math:`\\log S(y)` from the CDF; override with a closed form where one exists."""
+        # log1p(-F) keeps the upper tail's small S = 1 - F relative accurate as long as F is
+        # not itself rounded to 1; the closed forms of the positive families go further.
+        return torch.log1p(-self._cdf(y, eta))
+
+    def log_survival(self, y: Tensor, eta: Tensor) -> Tensor:
+        r"""Log survival function :math:`\log S(y) = \log P(Y > y) = \log(1 - F(y))` of each row, shape ``(n,)``.
+
+        Used for right-censored observations: a row censored at ``y`` contributes
+        :math:`\log S(y)` to the likelihood (:func:`deepstat.losses.censored_nll`). The default is
+        ``log1p(-cdf)``; the positive families (exponential, Weibull, gamma, log-normal,
+        log-logistic) override it with a closed form that stays finite and accurate far in the
+        upper tail, where ``1 - cdf`` rounds to zero.
+
+        Parameters
+        ----------
+        y : Tensor
+            Values, broadcasting against the batch shape ``(n,)``.
+        eta : Tensor
+            Raw outputs of shape ``(n, n_params)``.
+
+        Returns
+        -------
+        Tensor
+            :math:`\log S(y)`, in ``eta``'s dtype.
+
+        Raises
+        ------
+        ValueError
+            For multivariate families.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from deepstat.families import Exponential
+        >>> Exponential().log_survival(torch.tensor([2.0]), torch.tensor([[0.0]]))  # -rate * y
+        tensor([-2.])
+        """
+        self._require_univariate("log_survival")
+        self._check_eta(eta)
+        return self._log_survival(y, eta)
+
     def quantile(self, eta: Tensor, q: float | Sequence[float] | Tensor) -> Tensor:
         """Quantiles of each row's predictive distribution at the levels ``q``.
 

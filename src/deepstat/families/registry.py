@@ -12,6 +12,8 @@ from deepstat.families.exponential import Exponential
 from deepstat.families.gamma import Gamma
 from deepstat.families.gaussian_mixture import GaussianMixture
 from deepstat.families.laplace import Laplace
+from deepstat.families.log_logistic import LogLogistic
+from deepstat.families.log_normal import LogNormal
 from deepstat.families.multivariate_normal import MultivariateNormal
 from deepstat.families.negative_binomial import NegativeBinomial
 from deepstat.families.normal import Normal
@@ -19,6 +21,7 @@ from deepstat.families.plackett_luce import PlackettLuce
 from deepstat.families.poisson import Poisson
 from deepstat.families.student_t import StudentT
 from deepstat.families.von_mises import VonMises
+from deepstat.families.weibull import Weibull
 
 __all__ = ["FAMILIES", "get_family", "family_from_config"]
 
@@ -40,6 +43,9 @@ FAMILIES: dict[str, type[Family]] = {
         Poisson,
         PlackettLuce,
         NegativeBinomial,
+        Weibull,
+        LogNormal,
+        LogLogistic,
     )
 }
 

@@ -22,6 +22,22 @@ from deepstat.metrics.classification import (
 from deepstat.metrics.comparison import PairedTestResult, diebold_mariano
 from deepstat.metrics.regression import mean_absolute_error, r2_score, root_mean_squared_error
 from deepstat.metrics.scoring import crps_discrete, crps_from_cdf, crps_from_samples, crps_normal
+from deepstat.metrics.survival import (
+    concordance_index_antolini,
+    concordance_index_harrell,
+    concordance_index_uno,
+    cumulative_dynamic_auc,
+)
+from deepstat.metrics.survival_bootstrap import BootstrapResult, PairedBootstrapResult, bootstrap_ci, paired_bootstrap_test
+from deepstat.metrics.survival_kaplan_meier import KaplanMeierResult, kaplan_meier
+from deepstat.metrics.survival_scores import (
+    DCalibrationResult,
+    binomial_log_likelihood,
+    d_calibration,
+    integrated_binomial_log_likelihood,
+    integrated_brier_score,
+    survival_brier_score,
+)
 
 __all__ = [
     "root_mean_squared_error",
@@ -44,4 +60,20 @@ __all__ = [
     "expected_calibration_error",
     "PairedTestResult",
     "diebold_mariano",
+    "kaplan_meier",
+    "KaplanMeierResult",
+    "concordance_index_harrell",
+    "concordance_index_uno",
+    "concordance_index_antolini",
+    "cumulative_dynamic_auc",
+    "survival_brier_score",
+    "integrated_brier_score",
+    "binomial_log_likelihood",
+    "integrated_binomial_log_likelihood",
+    "d_calibration",
+    "DCalibrationResult",
+    "bootstrap_ci",
+    "paired_bootstrap_test",
+    "BootstrapResult",
+    "PairedBootstrapResult",
 ]

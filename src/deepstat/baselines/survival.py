@@ -1,0 +1,446 @@
+"""Classical survival baselines: the Kaplan-Meier curve and the linear Cox proportional hazards model.
+
+Both take ``y`` as scikit-survival's structured array (``sksurv.util.Surv.from_arrays(event, time)``),
+a two-column array or DataFrame ``(time, event)``, or a tuple ``(time, event)``, and predict survival
+curves as DataFrames with one row per time and one column per sample (lifelines' convention).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Real
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from deepstat.metrics.survival_kaplan_meier import _kaplan_meier, step_function
+from deepstat.utils.survival import check_survival_target, check_time_event
+from deepstat.utils.tabular import TabularPreprocessor
+
+__all__ = ["CoxPHBaseline", "KaplanMeierBaseline"]
+
+
+def _check_alpha(alpha: float, caller: str) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
+        raise ValueError(f"`alpha` of {caller} must be a float in (0, 1). Got {alpha!r} instead.")
+    return float(alpha)
+
+
+def _curve_frame(values: np.ndarray, times: np.ndarray, columns: Any) -> pd.DataFrame:
+    """(n_times, n_samples) values as a DataFrame indexed by time, lifelines' layout."""
+    return pd.DataFrame(values, index=pd.Index(times, name="time"), columns=columns)
+
+
+def _median(times: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """First time with S(t) <= 1/2 per column of ``survival`` (n_times, k); inf where the curve stays above."""
+    below = survival <= 0.5
+    first = np.argmax(below, axis=0)
+    return np.where(below.any(axis=0), times[first], np.inf)
+
+
+class KaplanMeierBaseline(BaseEstimator):
+    r"""The Kaplan-Meier curve as a baseline: every sample gets the same survival function.
+
+    The covariate-free reference model of survival analysis: a deep model must beat it to show that the
+    features carry information. Its C-index is 1/2 by construction.
+
+    Parameters
+    ----------
+    alpha : float in (0, 1), default=0.05
+        The pointwise confidence band has level ``1 - alpha``.
+
+    Attributes
+    ----------
+    survival_function_ : pandas.Series
+        :math:`\hat S(t)` at the distinct observed times (index "time").
+    confidence_interval_ : pandas.DataFrame
+        Lower and upper pointwise bounds (columns "lower", "upper"), exponential Greenwood (log-log) as lifelines.
+    median_survival_time_ : float
+        First time with :math:`\hat S(t) \le 1/2`; ``inf`` if the curve never gets there.
+    n_events_, n_at_risk_ : ndarray
+        Events and number at risk at each distinct time.
+
+    Notes
+    -----
+    :math:`\hat S(t) = \prod_{t_k \le t}(1 - d_k / n_k)` (see :func:`deepstat.metrics.kaplan_meier`). The
+    band is :math:`\hat S^{\exp(\pm z\, \hat\sigma / \log \hat S)}` with Greenwood's
+    :math:`\hat\sigma^2 = \sum_{t_k \le t} d_k / (n_k (n_k - d_k))` (Kalbfleisch & Prentice 2002, 1.4), as
+    lifelines' ``KaplanMeierFitter``, whose values it equals.
+
+    References
+    ----------
+    Kaplan, E. L. and Meier, P. (1958). JASA 53(282), 457-481. Kalbfleisch, J. D. and Prentice, R. L. (2002).
+    The Statistical Analysis of Failure Time Data, 2nd ed. Wiley.
+
+    Examples
+    --------
+    >>> km = KaplanMeierBaseline().fit([1.0, 2.0, 2.0, 3.0, 4.0], [1, 1, 0, 1, 0])
+    >>> km.survival_function_.round(2).tolist(), km.median_survival_time_
+    ([0.8, 0.6, 0.3, 0.3], 3.0)
+    >>> km.predict_survival_function(times=[0.5, 2.5]).iloc[:, 0].round(2).tolist()
+    [1.0, 0.6]
+    """
+
+    def __init__(self, alpha: float = 0.05) -> None:
+        self.alpha = alpha
+
+    def fit(self, X: Any, y: Any = None) -> KaplanMeierBaseline:
+        """Estimate the curve from ``fit(time, event)``, or from ``fit(X, y)`` with a survival target ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, n_features)
+            The times (with ``y`` the event flags, both 1-d), or features, which are ignored.
+        y : structured array, (n_samples, 2) array, tuple or 1-d array
+            The survival target (see :func:`deepstat.utils.check_survival_target`), or the event flags.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If the times or events are invalid, or every observation is censored.
+        """
+        caller = type(self).__name__
+        _check_alpha(self.alpha, caller)
+        y_arr = None if y is None or isinstance(y, tuple) else np.asarray(y)
+        if y_arr is not None and y_arr.dtype.names is None and y_arr.ndim == 1 and np.ndim(X) == 1:
+            time, event = check_time_event(X, y, caller)
+        else:
+            if y is None:
+                raise ValueError(f"`y` of {caller} must be given: fit(time, event) or fit(X, y). Got y=None instead.")
+            time, event = check_survival_target(y, caller)
+        km = _kaplan_meier(time, event)
+        index = pd.Index(km.time, name="time")
+        self.survival_function_ = pd.Series(km.survival, index=index, name="KM_estimate")
+        self.n_events_, self.n_at_risk_ = km.n_events, km.n_at_risk
+        d, r = km.n_events.astype(np.float64), km.n_at_risk.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            greenwood = np.cumsum(np.divide(d, r * (r - d), out=np.zeros_like(d), where=(d > 0) & (r > d)))
+            z = scipy.stats.norm.ppf(1 - self.alpha / 2)
+            log_s = np.log(km.survival)
+            shift = z * np.sqrt(greenwood) / log_s
+            # shift < 0 (log S < 0): subtracting it lowers the curve
+            lower = np.exp(-np.exp(np.log(-log_s) - shift))
+            upper = np.exp(-np.exp(np.log(-log_s) + shift))
+        self.confidence_interval_ = pd.DataFrame({"lower": lower, "upper": upper}, index=index)
+        self.median_survival_time_ = float(_median(km.time, km.survival[:, None])[0])
+        return self
+
+    def _rows(self, X: Any) -> int:
+        return 1 if X is None else len(X)
+
+    def predict_survival_function(self, X: Any = None, times: Any = None) -> pd.DataFrame:
+        """The Kaplan-Meier curve, repeated for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or None, default=None
+            Only its number of rows is used; None gives one column.
+        times : array-like, optional
+            Times to evaluate at (default: the distinct observed times). Step function: 1 before the first
+            observed time, the last value after the last.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_times, n_samples)
+        """
+        check_is_fitted(self, "survival_function_")
+        grid = self.survival_function_.index.to_numpy()
+        times = grid if times is None else np.atleast_1d(np.asarray(times, dtype=np.float64))
+        values = step_function(grid, self.survival_function_.to_numpy(), times)
+        return _curve_frame(np.repeat(values[:, None], self._rows(X), axis=1), times, range(self._rows(X)))
+
+    def predict_risk(self, X: Any) -> np.ndarray:
+        """A constant risk score (0 for every row): the Kaplan-Meier curve does not rank samples."""
+        check_is_fitted(self, "survival_function_")
+        return np.zeros(self._rows(X))
+
+    def predict_median_survival(self, X: Any) -> np.ndarray:
+        """``median_survival_time_`` for every row of ``X``, shape (n_samples,)."""
+        check_is_fitted(self, "survival_function_")
+        return np.full(self._rows(X), self.median_survival_time_)
+
+
+class CoxPHBaseline(BaseEstimator):
+    r"""Linear Cox proportional hazards model by Newton-Raphson, with Breslow's baseline hazard.
+
+    The classical counterpart of a deep Cox model: :math:`h(t \mid x) = h_0(t) \exp(x^\top \beta)`.
+
+    Parameters
+    ----------
+    ties : {"efron", "breslow"}, default="efron"
+        Approximation of the partial likelihood at tied event times (Efron 1977, lifelines' and R's default).
+    alpha : float in (0, 1), default=0.05
+        Level of the confidence intervals in :meth:`summary`.
+    tol : float, default=1e-9
+        Newton stops when the largest step of the standardised coefficients is below ``tol``.
+    max_iter : int, default=100
+        Maximum number of Newton steps.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_columns,)
+        :math:`\hat\beta`, one per design column (names in ``design_columns_``).
+    variance_matrix_ : ndarray of shape (n_columns, n_columns)
+        Inverse observed information :math:`I(\hat\beta)^{-1}`.
+    standard_errors_ : ndarray of shape (n_columns,)
+    log_likelihood_ : float
+        Partial log-likelihood at :math:`\hat\beta` (as lifelines' ``log_likelihood_``).
+    baseline_hazard_, baseline_cumulative_hazard_, baseline_survival_ : pandas.Series
+        Breslow estimates at the distinct training times, for covariates at their training means.
+    design_columns_ : list of str
+        Design matrix columns: numeric columns, then treatment-coded categories (first level dropped).
+    n_iter_ : int
+        Newton steps taken.
+    n_features_in_, feature_names_in_
+        As in scikit-learn.
+
+    Notes
+    -----
+    Efron's partial log-likelihood, with :math:`D_k` the :math:`d_k` events at the distinct event time
+    :math:`t_k`, :math:`R_k` the risk set and :math:`w_j = \exp(x_j^\top\beta)`:
+
+    .. math:: \ell(\beta) = \sum_k \Bigl[\sum_{i \in D_k} x_i^\top\beta - \sum_{l=0}^{d_k - 1}
+              \log\Bigl(\sum_{j \in R_k} w_j - \tfrac{l}{d_k} \sum_{j \in D_k} w_j\Bigr)\Bigr]
+
+    (Breslow's approximation drops the :math:`l/d_k` term). Gradient and information are sums over
+    samples of cumulative risk-set sums, :math:`O(n p^2)` per Newton step; the columns are centred and
+    scaled during the iterations and the estimates mapped back, as lifelines does. Standard errors come from
+    the inverse observed information; z, p and intervals are Wald's. The baseline hazard is Breslow's,
+    :math:`\hat h_0(t_k) = d_k / \sum_{j \in R_k} \exp((x_j - \bar x)^\top\hat\beta)`, so curves are
+    :math:`S(t \mid x) = \exp(-\hat H_0(t)\, e^{(x - \bar x)^\top\hat\beta})`: lifelines' convention, whose
+    ``CoxPHFitter`` coefficients, standard errors, z, p, intervals and curves it equals. Between training
+    times the curves are step functions (lifelines interpolates linearly).
+
+    References
+    ----------
+    Cox, D. R. (1972). Regression models and life-tables. JRSS B 34(2), 187-220. Efron, B. (1977). The
+    efficiency of Cox's likelihood function for censored data. JASA 72(359), 557-565. Breslow, N. E. (1974).
+    Covariance analysis of censored survival data. Biometrics 30(1), 89-99.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2))
+    >>> t = rng.exponential(np.exp(-(0.8 * X[:, 0]))); c = rng.exponential(2.0, size=300)
+    >>> cox = CoxPHBaseline().fit(X, (np.minimum(t, c), t <= c))
+    >>> cox.summary().loc[:, ["coef", "se(coef)"]].round(2).to_numpy().tolist()
+    [[0.92, 0.09], [-0.04, 0.07]]
+    >>> cox.predict_survival_function(X[:2], times=[0.5, 1.0]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self, ties: Literal["efron", "breslow"] = "efron", alpha: float = 0.05, tol: float = 1e-9, max_iter: int = 100
+    ) -> None:
+        self.ties, self.alpha, self.tol, self.max_iter = ties, alpha, tol, max_iter
+
+    # ------------------------------------------------------------------ fitting
+    def _design(self, X: Any, *, fitting: bool) -> np.ndarray:
+        caller = type(self).__name__
+        if fitting:
+            self.preprocessor_ = TabularPreprocessor(standardize=False, drop_first=True)
+            Z = self.preprocessor_.fit_transform(X, caller)
+            validate_data(self, X, reset=True, skip_check_array=True)
+            self.design_columns_ = list(self.preprocessor_.columns_out)
+        else:
+            check_is_fitted(self, "coef_")
+            Z = self.preprocessor_.transform(X, caller)
+        return np.asarray(Z, dtype=np.float64)
+
+    def fit(self, X: Any, y: Any) -> CoxPHBaseline:
+        """Maximise the partial likelihood and estimate the baseline hazard.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric columns, and for DataFrames categorical ones (treatment coded). No intercept.
+        y : structured array, (n_samples, 2) array or (time, event) tuple
+            The survival target (see :func:`deepstat.utils.check_survival_target`).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``ties`` is unknown, the lengths differ, the target is invalid (negative or NaN times, events not
+            0/1, no event), or a design column is constant (not identifiable: the Cox model has no intercept).
+        """
+        caller = type(self).__name__
+        if self.ties not in ("efron", "breslow"):
+            raise ValueError(f"`ties` of {caller} must be 'efron' or 'breslow'. Got {self.ties!r} instead.")
+        _check_alpha(self.alpha, caller)
+        Z = self._design(X, fitting=True)
+        time, event = check_survival_target(y, caller)
+        if time.shape[0] != Z.shape[0]:
+            raise ValueError(f"`y` of {caller} must have one row per row of X ({Z.shape[0]}). Got {time.shape[0]} rows instead.")
+        self.mean_ = Z.mean(axis=0)
+        scale = Z.std(axis=0)
+        if (scale == 0).any():
+            constant = [c for c, s in zip(self.design_columns_, scale) if s == 0]
+            raise ValueError(f"`X` of {caller} must have no constant column (the Cox model has no intercept). Got {constant!r} instead.")
+        Zs = (Z - self.mean_) / scale
+        beta, info, loglik, self.n_iter_ = self._newton(Zs, time, event)
+        self.coef_ = beta / scale
+        self.variance_matrix_ = np.linalg.inv(info) / np.outer(scale, scale)
+        self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
+        self.log_likelihood_ = float(loglik)
+        self._baseline(Zs @ beta, time, event)
+        return self
+
+    def _efron(self, beta: np.ndarray, Z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Partial log-likelihood, gradient and observed information at ``beta`` (Z sorted by time)."""
+        eta = Z @ beta  # (n,)
+        shift = eta.max()
+        w = np.exp(eta - shift)
+        group, first = self._group, self._first  # distinct-time index of each row; first row of each group
+        S0 = np.cumsum(w[::-1])[::-1][first]  # risk-set sums at each distinct time, (G,)
+        S1 = np.cumsum((w[:, None] * Z)[::-1], axis=0)[::-1][first]  # (G, p)
+        ev = self._events  # rows with an event
+        g = group[ev]
+        T0 = np.bincount(g, weights=w[ev], minlength=first.shape[0])
+        T1 = np.zeros_like(S1)
+        np.add.at(T1, g, w[ev, None] * Z[ev])
+        frac = self._frac  # l / d_k per event (0 for Breslow)
+        phi = S0[g] - frac * T0[g]  # (n_events,)
+        mu = (S1[g] - frac[:, None] * T1[g]) / phi[:, None]  # (n_events, p)
+        loglik = eta[ev].sum() - (np.log(phi) + shift).sum()
+        grad = Z[ev].sum(axis=0) - mu.sum(axis=0)
+        # sum_k S2_k / phi_k = sum_i w_i z_i z_i^T * (sum of 1/phi over events at or before t_i)
+        a = np.cumsum(np.bincount(g, weights=1.0 / phi, minlength=first.shape[0]))[group]
+        b = np.bincount(g, weights=frac / phi, minlength=first.shape[0])[group] * event
+        info = (Z * (w * (a - b))[:, None]).T @ Z - mu.T @ mu
+        return float(loglik), grad, info
+
+    def _newton(self, Z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
+        order = np.argsort(time, kind="stable")
+        Z, time, event = Z[order], time[order], event[order]
+        _, self._first, self._group = np.unique(time, return_index=True, return_inverse=True)
+        self._group = self._group.reshape(-1)
+        self._events = np.flatnonzero(event)
+        d = np.bincount(self._group[self._events], minlength=self._first.shape[0])
+        rank = np.arange(self._events.shape[0]) - (np.cumsum(d) - d)[self._group[self._events]]  # l = 0..d_k - 1
+        self._frac = rank / d[self._group[self._events]] if self.ties == "efron" else np.zeros(self._events.shape[0])
+        beta = np.zeros(Z.shape[1])
+        loglik, grad, info = self._efron(beta, Z, time, event)
+        for n_iter in range(1, self.max_iter + 1):
+            step = np.linalg.solve(info, grad)
+            for _ in range(30):  # step halving keeps every Newton step an ascent step
+                new = self._efron(beta + step, Z, time, event)
+                if np.isfinite(new[0]) and new[0] >= loglik - 1e-12:
+                    break
+                step = step / 2
+            beta = beta + step
+            loglik, grad, info = new
+            if np.abs(step).max() < self.tol:
+                break
+        else:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in {self.max_iter} Newton steps (last step "
+                f"{np.abs(step).max():.2e}); increase max_iter, or check for separation (a covariate that orders the "
+                "events perfectly).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        del self._first, self._group, self._events, self._frac
+        return beta, info, loglik, n_iter
+
+    def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> None:
+        """Breslow's baseline hazard at the distinct training times, for the centred linear predictor."""
+        unique, inverse = np.unique(time, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        d = np.bincount(inverse, weights=event.astype(np.float64), minlength=unique.shape[0])
+        risk = np.cumsum(np.bincount(inverse, weights=np.exp(eta), minlength=unique.shape[0])[::-1])[::-1]
+        index = pd.Index(unique, name="time")
+        self.baseline_hazard_ = pd.Series(d / risk, index=index, name="baseline hazard")
+        self.baseline_cumulative_hazard_ = pd.Series(np.cumsum(d / risk), index=index, name="baseline cumulative hazard")
+        self.baseline_survival_ = pd.Series(np.exp(-self.baseline_cumulative_hazard_.to_numpy()), index=index, name="baseline survival")
+
+    # ------------------------------------------------------------------ prediction
+    def predict_risk(self, X: Any) -> np.ndarray:
+        r"""The log partial hazard :math:`(x - \bar x)^\top\hat\beta`, shape (n_samples,): higher = earlier event."""
+        return (self._design(X, fitting=False) - self.mean_) @ self.coef_
+
+    def predict_cumulative_hazard(self, X: Any, times: Any = None) -> pd.DataFrame:
+        r""":math:`H(t \mid x) = \hat H_0(t)\, e^{(x - \bar x)^\top\hat\beta}`, shape (n_times, n_samples).
+
+        ``times`` defaults to the distinct training times; elsewhere :math:`\hat H_0` is a step function
+        (0 before the first training time, constant after the last).
+        """
+        partial = np.exp(self.predict_risk(X))
+        grid = self.baseline_cumulative_hazard_.index.to_numpy()
+        times = grid if times is None else np.atleast_1d(np.asarray(times, dtype=np.float64))
+        h0 = step_function(grid, self.baseline_cumulative_hazard_.to_numpy(), times, before=0.0)
+        columns = X.index if isinstance(X, pd.DataFrame) else range(partial.shape[0])
+        return _curve_frame(h0[:, None] * partial[None, :], times, columns)
+
+    def predict_survival_function(self, X: Any, times: Any = None) -> pd.DataFrame:
+        r"""Survival curves :math:`S(t \mid x) = \exp(-H(t \mid x))`: DataFrame, rows = times, columns = samples.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        times : array-like, optional
+            Times (default: the distinct training times); see :meth:`predict_cumulative_hazard`.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_times, n_samples)
+            ``.to_numpy().T`` is the (n_samples, n_times) matrix the survival metrics take.
+        """
+        return np.exp(-self.predict_cumulative_hazard(X, times))
+
+    def predict_median_survival(self, X: Any) -> np.ndarray:
+        """First training time with :math:`S(t \\mid x) \\le 1/2`, shape (n_samples,); ``inf`` if never."""
+        surv = self.predict_survival_function(X)
+        return _median(surv.index.to_numpy(), surv.to_numpy())
+
+    # ------------------------------------------------------------------ reporting
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
+        """The coefficient table as lifelines' ``CoxPHFitter.summary`` prints it.
+
+        Parameters
+        ----------
+        alpha : float in (0, 1), optional
+            Interval level ``1 - alpha``; default: the ``alpha`` of the constructor.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per design column (index "covariate"); columns "coef", "exp(coef)", "se(coef)",
+            "coef lower 95%", "coef upper 95%", "exp(coef) lower 95%", "exp(coef) upper 95%", "cmp to", "z",
+            "p", "-log2(p)" (the percentages follow ``alpha``).
+
+        Raises
+        ------
+        ValueError
+            If ``alpha`` is not in (0, 1).
+        """
+        check_is_fitted(self, "coef_")
+        alpha = _check_alpha(self.alpha if alpha is None else alpha, f"{type(self).__name__}.summary")
+        se = self.standard_errors_
+        z = self.coef_ / se
+        p = 2 * scipy.stats.norm.sf(np.abs(z))
+        half = scipy.stats.norm.ppf(1 - alpha / 2) * se
+        pct = f"{round(100 * (1 - alpha))}%"
+        lower, upper = self.coef_ - half, self.coef_ + half
+        table = pd.DataFrame(
+            {
+                "coef": self.coef_, "exp(coef)": np.exp(self.coef_), "se(coef)": se,
+                f"coef lower {pct}": lower, f"coef upper {pct}": upper,
+                f"exp(coef) lower {pct}": np.exp(lower), f"exp(coef) upper {pct}": np.exp(upper),
+                "cmp to": 0.0, "z": z, "p": p, "-log2(p)": -np.log2(p),
+            },
+            index=pd.Index(self.design_columns_, name="covariate"),
+        )
+        return table

@@ -1,0 +1,205 @@
+"""Cox partial likelihood: naive O(n^2) sums, lifelines' CoxPHFitter (rossi) and CoxTimeVaryingFitter (Stanford)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.datasets import load_rossi, load_stanford_heart_transplants
+
+from deepstat.losses import (
+    CoxPHLoss,
+    CoxTimeVaryingLoss,
+    cox_partial_nll,
+    cox_partial_nll_counting,
+)
+
+F64 = torch.float64
+
+
+def naive_loglik(risk, stop, event, start=None, strata=None, weight=None, ties="efron") -> float:
+    """The partial log-likelihood written from its definition, one tie group at a time (O(n^2))."""
+    n = len(risk)
+    start = np.full(n, -np.inf) if start is None else start
+    strata = np.zeros(n) if strata is None else strata
+    weight = np.ones(n) if weight is None else weight
+    phi = weight * np.exp(risk)
+    total = 0.0
+    for s, t in {(strata[i], stop[i]) for i in range(n) if event[i]}:
+        dead = (strata == s) & (stop == t) & (event == 1)
+        at_risk = (strata == s) & (start < t) & (stop >= t)
+        d, a, b = dead.sum(), phi[at_risk].sum(), phi[dead].sum()
+        w_bar = weight[dead].mean()
+        total += (weight[dead] * risk[dead]).sum()
+        for l in range(d):
+            total -= w_bar * np.log(a - (l / d if ties == "efron" else 0.0) * b)
+    return total
+
+
+def _random_data(rng: np.random.Generator, n: int, n_strata: int, weighted: bool):
+    risk = rng.normal(size=n)
+    stop = rng.integers(1, 8, size=n).astype(float)  # few distinct times: many ties
+    event = (rng.random(n) < 0.6).astype(int)
+    event[0] = 1
+    strata = rng.integers(0, n_strata, size=n) if n_strata > 1 else None
+    weight = rng.uniform(0.2, 3.0, size=n) if weighted else None
+    return risk, stop, event, strata, weight
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize(("n_strata", "weighted"), [(1, False), (3, False), (1, True), (4, True)])
+def test_equals_naive_implementation(rng: np.random.Generator, ties: str, n_strata: int, weighted: bool) -> None:
+    risk, stop, event, strata, weight = _random_data(rng, 60, n_strata, weighted)
+    t = lambda a: None if a is None else torch.as_tensor(a)
+    got = cox_partial_nll(t(risk), t(stop), t(event), ties=ties, strata=t(strata), weight=t(weight), reduction="sum")
+    expected = naive_loglik(risk, stop, event, strata=strata, weight=weight, ties=ties)
+    assert -got.item() == pytest.approx(expected, rel=1e-12)
+    mean = cox_partial_nll(t(risk), t(stop), t(event), ties=ties, strata=t(strata), weight=t(weight))
+    n_events = (event * (1.0 if weight is None else weight)).sum()  # "mean": divided by the weighted event count
+    assert mean.item() == pytest.approx(-expected / n_events, rel=1e-12)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize(("n_strata", "weighted"), [(1, False), (3, True)])
+def test_counting_form_equals_naive_implementation(rng: np.random.Generator, ties: str, n_strata: int, weighted: bool) -> None:
+    risk, stop, event, strata, weight = _random_data(rng, 60, n_strata, weighted)
+    start = np.where(rng.random(60) < 0.5, 0.0, stop - rng.integers(1, 4, size=60))  # late entries, some at an event time
+    start = np.clip(start, 0.0, stop - 1)
+    t = lambda a: None if a is None else torch.as_tensor(a)
+    got = cox_partial_nll_counting(
+        t(risk), t(start), t(stop), t(event), ties=ties, strata=t(strata), weight=t(weight), reduction="sum"
+    )
+    assert -got.item() == pytest.approx(naive_loglik(risk, stop, event, start, strata, weight, ties), rel=1e-10)
+    # with every start at 0 the counting form is the right-censored form
+    zero = torch.zeros(60, dtype=F64)
+    torch.testing.assert_close(
+        cox_partial_nll_counting(t(risk), zero, t(stop), t(event), ties=ties, strata=t(strata)),
+        cox_partial_nll(t(risk), t(stop), t(event), ties=ties, strata=t(strata)),
+        rtol=1e-12,
+        atol=0,
+    )
+
+
+def test_weight_zero_equals_dropped_row(rng: np.random.Generator) -> None:
+    risk, stop, event, _, _ = _random_data(rng, 30, 1, False)
+    weight = np.ones(30)
+    weight[[3, 7]] = 0.0
+    keep = weight > 0
+    # Breslow: Efron's d_g counts zero-weight ties too (lifelines' convention), see the docstring
+    args = torch.tensor(risk), torch.tensor(stop), torch.tensor(event)
+    full = cox_partial_nll(*args, weight=torch.tensor(weight), ties="breslow", reduction="sum")
+    dropped = cox_partial_nll(*(a[torch.from_numpy(keep)] for a in args), ties="breslow", reduction="sum")
+    torch.testing.assert_close(full, dropped, rtol=1e-12, atol=0)
+
+
+@pytest.fixture(scope="module")
+def rossi():
+    data = load_rossi()  # lifelines ships the CSV: 432 released prisoners, 114 re-arrests
+    cph = CoxPHFitter().fit(data, duration_col="week", event_col="arrest")  # Efron ties
+    X = torch.tensor(data.drop(columns=["week", "arrest"]).to_numpy(), dtype=F64)
+    return data, cph, X
+
+
+def test_loglik_equals_lifelines_on_rossi(rossi) -> None:
+    data, cph, X = rossi
+    beta = torch.tensor(cph.params_.to_numpy(), dtype=F64)
+    time, event = torch.tensor(data["week"].to_numpy(), dtype=F64), torch.tensor(data["arrest"].to_numpy())
+    nll = cox_partial_nll(X @ beta, time, event, reduction="sum")
+    assert -nll.item() == pytest.approx(cph.log_likelihood_, abs=1e-6)  # lifelines: -658.7477...
+
+
+def test_lbfgs_fit_reproduces_lifelines_coefficients_on_rossi(rossi) -> None:
+    data, cph, X = rossi
+    time, event = torch.tensor(data["week"].to_numpy(), dtype=F64), torch.tensor(data["arrest"].to_numpy())
+    mu, sd = X.mean(0), X.std(0)  # standardised inputs, as lifelines fits them
+    Z = (X - mu) / sd
+    beta = torch.zeros(X.shape[1], dtype=F64, requires_grad=True)
+    opt = torch.optim.LBFGS([beta], lr=1, max_iter=200, tolerance_grad=1e-12, tolerance_change=1e-14, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = cox_partial_nll(Z @ beta, time, event)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    np.testing.assert_allclose((beta / sd).detach().numpy(), cph.params_.to_numpy(), atol=1e-4, rtol=0)
+
+
+def test_counting_loglik_equals_lifelines_on_stanford() -> None:
+    data = load_stanford_heart_transplants()  # 103 patients, 172 (start, stop] rows, transplant as a time-varying covariate
+    ctv = CoxTimeVaryingFitter().fit(data, id_col="id", event_col="event", start_col="start", stop_col="stop")
+    X = torch.tensor(data[ctv.params_.index].to_numpy(), dtype=F64)
+    beta = torch.tensor(ctv.params_.to_numpy(), dtype=F64)
+    start, stop = (torch.tensor(data[c].to_numpy(), dtype=F64) for c in ("start", "stop"))
+    nll = cox_partial_nll_counting(X @ beta, start, stop, torch.tensor(data["event"].to_numpy()), reduction="sum")
+    assert -nll.item() == pytest.approx(ctv.log_likelihood_, abs=1e-6)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_gradcheck(rng: np.random.Generator, ties: str) -> None:
+    risk, stop, event, strata, weight = _random_data(rng, 12, 2, True)
+    start = np.clip(stop - 2, 0, None)
+    r = torch.tensor(risk, requires_grad=True)
+    args = torch.tensor(stop), torch.tensor(event)
+    kw = {"ties": ties, "strata": torch.tensor(strata), "weight": torch.tensor(weight)}
+    assert torch.autograd.gradcheck(lambda x: cox_partial_nll(x, *args, **kw), (r,))
+    assert torch.autograd.gradcheck(lambda x: cox_partial_nll_counting(x, torch.tensor(start), *args, **kw), (r,))
+
+
+def test_loss_modules_follow_the_estimator_protocol(rng: np.random.Generator) -> None:
+    risk, stop, event, strata, _ = _random_data(rng, 20, 2, False)
+    eta = torch.tensor(risk)[:, None]  # (n, 1)
+    target = torch.tensor(np.column_stack([stop, event, strata]))
+    expected = cox_partial_nll(eta[:, 0], target[:, 0], target[:, 1], strata=target[:, 2], reduction="sum")
+    torch.testing.assert_close(CoxPHLoss()(eta, target), expected)
+    start = torch.zeros(20, dtype=F64)
+    target_tv = torch.column_stack([start, target])
+    torch.testing.assert_close(CoxTimeVaryingLoss()(eta, target_tv), expected)
+
+
+def test_errors() -> None:
+    risk, time, event = torch.zeros(3), torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1, 0, 1])
+    with pytest.raises(ValueError, match=r"`time` of cox_partial_nll must be finite\. Got 2 NaN or infinite value\(s\): \[nan, inf\]"):
+        cox_partial_nll(risk, torch.tensor([np.nan, np.inf, 1.0]), event)
+    with pytest.raises(ValueError, match=r"`time` of cox_partial_nll must be non-negative \(>= 0\)\. Got 1 value\(s\) < 0: \[-1.0\]"):
+        cox_partial_nll(risk, torch.tensor([-1.0, 2.0, 3.0]), event)
+    with pytest.raises(ValueError, match=r"`event` of cox_partial_nll must hold 0/1 or True/False\. Got 2 other value\(s\): \[2.0, 0.5\]"):
+        cox_partial_nll(risk, time, torch.tensor([2.0, 0.5, 1.0]))
+    with pytest.raises(ValueError, match=r"`event` of cox_partial_nll must contain at least one event\. Got 3 observation\(s\), all censored"):
+        cox_partial_nll(risk, time, torch.zeros(3))
+    with pytest.raises(ValueError, match=r"`start` of cox_partial_nll_counting must be less than `stop` in every row\. Got 2 row\(s\) with start >= stop \(first at rows \[0, 2\]\)"):
+        cox_partial_nll_counting(risk, torch.tensor([1.0, 0.0, 4.0]), time, event)
+    with pytest.raises(ValueError, match=r"`ties` of cox_partial_nll must be one of 'efron', 'breslow'\. Got 'exact'"):
+        cox_partial_nll(risk, time, event, ties="exact")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"`reduction` of cox_partial_nll must be one of 'mean', 'sum' .* Got 'none'"):
+        cox_partial_nll(risk, time, event, reduction="none")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"`weight` of cox_partial_nll must be finite and non-negative\. Got 1 other value\(s\): \[-1.0\]"):
+        cox_partial_nll(risk, time, event, weight=torch.tensor([1.0, -1.0, 1.0]))
+    with pytest.raises(ValueError, match=r"`event` of cox_partial_nll must have shape \(3,\)\. Got shape \(2,\)"):
+        cox_partial_nll(risk, time, torch.tensor([1, 0]))
+    with pytest.raises(TypeError, match="`risk` of cox_partial_nll must be a floating torch.Tensor"):
+        cox_partial_nll(np.zeros(3), time, event)  # type: ignore[arg-type]
+
+
+@settings(max_examples=25, deadline=None)
+@given(bad=st.lists(st.sampled_from([np.nan, np.inf, -np.inf, -1.0, -1e-9]), min_size=1, max_size=4), n_ok=st.integers(1, 5))
+def test_bad_times_are_counted(bad: list[float], n_ok: int) -> None:
+    time = torch.tensor([1.0] * n_ok + bad, dtype=F64)
+    n = len(time)
+    n_nonfinite = sum(not np.isfinite(b) for b in bad)
+    expected = rf"Got {n_nonfinite} NaN or infinite" if n_nonfinite else rf"Got {len(bad)} value\(s\) < 0"
+    with pytest.raises(ValueError, match=rf"`stop` of cox_partial_nll_counting must be .* {expected}"):
+        cox_partial_nll_counting(torch.zeros(n, dtype=F64), torch.zeros(n, dtype=F64), time, torch.ones(n))
+
+
+@settings(max_examples=25, deadline=None)
+@given(bad=st.lists(st.sampled_from([2.0, -1.0, 0.5, np.nan, 3.0]), min_size=1, max_size=4), n_ok=st.integers(1, 5))
+def test_bad_event_flags_are_counted(bad: list[float], n_ok: int) -> None:
+    event = torch.tensor([1.0] * n_ok + bad, dtype=F64)
+    n = len(event)
+    with pytest.raises(ValueError, match=rf"`event` of cox_partial_nll must hold 0/1 or True/False\. Got {len(bad)} other value"):
+        cox_partial_nll(torch.zeros(n, dtype=F64), torch.ones(n, dtype=F64), event)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from deepstat.estimators import DeepClassifier, DeepRegressor
+from deepstat.estimators import DeepClassifier, DeepQuantileRegressor, DeepRegressor
 
 SMALL = dict(hidden_sizes=(8,), optimizer="adam", lr=1e-2, batch_size=None, max_epochs=100, early_stopping=False,
              random_state=0, verbose=0, dtype="float64")
 
 
-@parametrize_with_checks([DeepRegressor(**SMALL), DeepClassifier(**SMALL)])
+@parametrize_with_checks([DeepRegressor(**SMALL), DeepClassifier(**SMALL), DeepQuantileRegressor(**SMALL)])
 def test_sklearn_compatible(estimator, check) -> None:
     check(estimator)

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from deepstat.estimators._params import validate_params
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS
 from deepstat.estimators.regressor import DeepRegressor, robust_location_scale
+from deepstat.families.estimation import weighted_quantile
 from deepstat.losses import PinballLoss, check_quantiles
 
 __all__ = ["DeepQuantileRegressor"]
@@ -159,7 +160,7 @@ class DeepQuantileRegressor(DeepRegressor):
         w_t, self._weight = self._weight, None
         validation = self._eval_batches(eval_set)
         self.quantiles_ = levels
-        offset, scale, self.increment_scale_ = self._start(y_t.double().numpy(), levels)
+        offset, scale, self.increment_scale_ = self._start(y_t.double(), None if w_t is None else w_t.double(), levels)
         self.loss_ = PinballLoss(levels, noncrossing=bool(self.noncrossing), increment_scale=self.increment_scale_)
         self._fit_network(X_t, y_t, w_t, validation, len(levels), self.loss_, offset, scale)
         return self
@@ -169,7 +170,7 @@ class DeepQuantileRegressor(DeepRegressor):
         self.quantiles_ = check_quantiles(self.quantiles, type(self).__name__)
         self.loss_ = PinballLoss(self.quantiles_, noncrossing=bool(self.noncrossing), increment_scale=self.increment_scale_)
 
-    def _start(self, y: np.ndarray, levels: tuple[float, ...]) -> tuple[torch.Tensor, torch.Tensor, float]:
+    def _start(self, y: torch.Tensor, weight: torch.Tensor | None, levels: tuple[float, ...]) -> tuple[torch.Tensor, torch.Tensor, float]:
         """Head offset, head scale and increment scale, so that the network starts at the empirical quantiles.
 
         Without non-crossing the outputs are the quantiles: offset = empirical quantiles, scale =
@@ -177,9 +178,10 @@ class DeepQuantileRegressor(DeepRegressor):
         j > 1 are increments in units of the MAD: offset softplus^{-1}((q_j - q_{j-1}) / MAD),
         scale 1, so that each increment output stays of order one (see noncrossing_quantiles).
         """
-        _, spread = robust_location_scale(torch.as_tensor(y))
-        spread = float(spread)
-        q = np.quantile(y, levels)
+        _, spread = robust_location_scale(y, weight)
+        w = torch.ones_like(y) if weight is None else weight
+        # weighted step quantiles: a weight of 2 starts the fit where a duplicated row does
+        q = weighted_quantile(y, w, torch.as_tensor(levels, dtype=torch.float64)).numpy()
         scale = np.full(len(levels), spread)
         if self.noncrossing:
             gaps = np.maximum(np.diff(q) / spread, 1e-3)

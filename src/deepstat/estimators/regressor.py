@@ -16,6 +16,7 @@ from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
+from deepstat.families.estimation import weighted_quantile
 from deepstat.losses import REGRESSION_LOSSES, make_regression_loss
 from deepstat.train import TensorBatches
 from deepstat.utils.validation import format_values
@@ -23,13 +24,20 @@ from deepstat.utils.validation import format_values
 __all__ = ["DeepRegressor", "robust_location_scale"]
 
 
-def robust_location_scale(y: Tensor) -> tuple[float, float]:
-    """Median and normalised MAD (``1.4826 * median|y - median|``) of ``y``; the scale falls back to the SD, then 1."""
+def robust_location_scale(y: Tensor, weight: Tensor | None = None) -> tuple[float, float]:
+    """Weighted median and normalised MAD (``1.4826 * median|y - median|``) of ``y``.
+
+    The scale falls back to the weighted SD, then 1. Weighted step quantiles, so that a weight
+    of 2 gives exactly what a duplicated row gives.
+    """
     y64 = y.double().flatten()
-    center = float(y64.median())
-    spread = 1.4826 * float((y64 - center).abs().median())
+    w = torch.ones_like(y64) if weight is None else torch.as_tensor(weight).double().flatten()
+    half = torch.tensor(0.5, dtype=torch.float64)
+    center = float(weighted_quantile(y64, w, half))
+    spread = 1.4826 * float(weighted_quantile((y64 - center).abs(), w, half))
     if not spread > 0:
-        spread = float(y64.std()) if y64.numel() > 1 else 0.0
+        mean = (w * y64).sum() / w.sum()
+        spread = float(((w * (y64 - mean) ** 2).sum() / w.sum()).sqrt()) if y64.numel() > 1 else 0.0
     return center, spread if spread > 0 else 1.0
 
 
@@ -239,7 +247,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
 
     def _fit_named_loss(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None) -> None:
         """Fit with a loss given by name: start at the median of ``y``, learn on the scale of its MAD."""
-        center, spread = robust_location_scale(y)
+        center, spread = robust_location_scale(y, weight)
         params = dict(self.loss_params or {})
         if self.loss == "barron_adaptive":
             params.setdefault("scale", spread)
@@ -306,7 +314,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
                 )
             y_arr = column_or_1d(y_arr, warn=True)
         if family is None:
-            return torch.as_tensor(y_arr, dtype=_DTYPES[self.dtype])
+            return torch.tensor(y_arr, dtype=_DTYPES[self.dtype])  # a copy: y may be read-only
         return family.prepare_target(y_arr, dtype=_DTYPES[self.dtype])
 
     # ------------------------------------------------------------------ predict

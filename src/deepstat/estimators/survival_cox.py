@@ -151,8 +151,10 @@ class DeepCoxPH(SurvivalEstimator):
     Notes
     -----
     Defaults (issue 5, item 8): Adam at 1e-2 on the full batch, patience 20 on a stratified 20%
-    validation part, an MLP 32-32 with batch norm and dropout 0.1. On GBSG2, WHAS500 and FLCHAIN
-    they reach the linear Cox model's concordance without tuning (``bench/survival.py``).
+    validation part, an MLP 32-32 with batch norm and dropout 0.1. Without tuning, on 5 stratified
+    80/20 splits (``bench/survival.py``), test Harrell's C / IBS were GBSG2 0.650 / 0.183
+    (lifelines Cox 0.645 / 0.185), WHAS500 0.758 / 0.179 (0.765 / 0.175), FLCHAIN 0.790 / 0.101
+    (0.792 / 0.100).
 
     References
     ----------

@@ -1,5 +1,8 @@
 """The ``deepstat`` command line: fit, predict, evaluate, compare, datasets, demo, experiment.
 
+Survival data take ``--time T --event E --model coxph`` instead of ``--target`` in ``fit`` and
+``compare`` (see :mod:`deepstat.cli_survival`).
+
 Exit codes: 0 success; 2 bad input (a missing file or column, a non-numeric target, a target
 outside the family's support ...), reported in one line without a traceback; 1 an internal
 error. Every command has ``--help``.
@@ -139,16 +142,20 @@ def _load_model_dir(model_dir: Path) -> tuple[Any, dict[str, Any]]:
 @app.command()
 def fit(
     data: Path = typer.Argument(..., help="CSV file with the inputs and the target."),
-    target: str = typer.Option(..., "--target", "-y", help="Name of the target column."),
+    target: str = typer.Option(None, "--target", "-y", help="Name of the target column (not for survival data)."),
+    time: str = typer.Option(None, "--time", help="Survival data: the column of observed times (with --event)."),
+    event: str = typer.Option(None, "--event", help="Survival data: the column of event flags, 1 event, 0 censored."),
+    model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family (normal, poisson, negative_binomial, gamma, bernoulli, categorical ...)."),
     formula: str = typer.Option(None, help="A formula such as 'y ~ x1 + np.log(x2) + C(g)' (overrides --target's inputs)."),
-    hidden: str = typer.Option("64,64", help="Hidden layer widths, comma separated; 'linear' for a linear predictor."),
-    epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on a 10% validation split)."),
-    lr: float = typer.Option(None, help="Learning rate (default 1e-3 for Adam)."),
-    batch_size: int = typer.Option(256, help="Mini-batch size."),
+    hidden: str = typer.Option(None, help="Hidden layer widths, comma separated; 'linear' for a linear predictor (default 64,64; 32,32 for survival)."),
+    epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on a validation split)."),
+    lr: float = typer.Option(None, help="Learning rate (default 1e-3 for Adam, 1e-2 for survival models)."),
+    batch_size: int = typer.Option(None, help="Mini-batch size (default 256; the model's default for survival, full batch for coxph)."),
     test_size: float = typer.Option(0.2, help="Share of rows held out for the metrics and the report."),
     seed: int = typer.Option(0, help="Random seed (split, initialisation, shuffling)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: model/, metrics.json, report.html."),
+    n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals of C and IBS."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Fit a deep model, save it with held-out metrics (JSON) and an HTML report."""
@@ -156,6 +163,16 @@ def fit(
     from deepstat.report import evaluate, write_html
 
     frame = _read_csv(data)
+    if time is not None or event is not None:
+        from deepstat.cli_survival import fit_survival_command
+
+        return fit_survival_command(
+            data, frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, lr=lr,
+            batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot,
+        )
+    if target is None:
+        _fail("--target is needed (or --time and --event for survival data).")
+    hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
     model = _make_model(family, y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1)
@@ -188,11 +205,17 @@ def predict(
     data: Path = typer.Argument(..., help="CSV file with the input columns."),
     out: Path = typer.Option(..., "--out", "-o", help="CSV file for the predictions."),
     interval: float = typer.Option(None, help="Add a central predictive interval of this level, e.g. 0.9."),
-    quantiles: str = typer.Option(None, help="Add predictive quantiles, e.g. 0.1,0.5,0.9."),
+    quantiles: str = typer.Option(None, help="Add predictive quantiles, e.g. 0.1,0.5,0.9 (survival models: survival probabilities at these times)."),
 ) -> None:
     """Predict the mean (or the class and its probabilities), intervals and quantiles for new rows."""
     model, meta = _load_model_dir(model_dir)
     frame = _read_csv(data)
+    if "time" in meta:  # a survival model: risk, median survival, survival at the --quantiles times
+        from deepstat.cli_survival import predict_survival_frame
+
+        predict_survival_frame(model, frame, meta, _parse_floats(quantiles, "--quantiles")).to_csv(out, index=False)
+        console.print(f"wrote {len(frame)} predictions to {out}")
+        return
     X = frame.drop(columns=[meta["target"]], errors="ignore") if "target" in meta else frame
     result = pd.DataFrame(index=frame.index)
     point = model.predict(X)
@@ -243,21 +266,35 @@ def evaluate(
 @app.command()
 def compare(
     data: Path = typer.Argument(..., help="CSV file with the inputs and the target."),
-    target: str = typer.Option(..., "--target", "-y", help="Name of the target column."),
+    target: str = typer.Option(None, "--target", "-y", help="Name of the target column (not for survival data)."),
+    time: str = typer.Option(None, "--time", help="Survival data: the column of observed times (with --event)."),
+    event: str = typer.Option(None, "--event", help="Survival data: the column of event flags, 1 event, 0 censored."),
+    model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family of the deep model (its classical counterpart is fitted too)."),
-    hidden: str = typer.Option("64,64", help="Hidden layer widths of the deep model."),
+    hidden: str = typer.Option(None, help="Hidden layer widths of the deep model (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum epochs of the deep model."),
     cv: int = typer.Option(5, help="Number of cross-validation folds (ignored with --test-size)."),
     test_size: float = typer.Option(None, help="One random split with this test share instead of cross-validation."),
     seed: int = typer.Option(0, help="Random seed."),
+    n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals and paired tests."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
-    """Deep model vs the classical model (GLM, multinomial logit) on the same splits, with a paired test."""
+    """Deep model vs the classical model (GLM, multinomial logit, Cox) on the same splits, with a paired test."""
     from deepstat.baselines import baseline_for
     from deepstat.report import compare as compare_models
     from deepstat.report import print_comparison
 
     frame = _read_csv(data)
+    if time is not None or event is not None:
+        from deepstat.cli_survival import compare_survival_command
+
+        return compare_survival_command(
+            frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
+            test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot,
+        )
+    if target is None:
+        _fail("--target is needed (or --time and --event for survival data).")
+    hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
     deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1)
     models = {f"deep {family}": deep}

@@ -38,6 +38,20 @@ def classification_report(tmp_path: Path, binary_data, small_classifier) -> Path
     return write_html(model, X[120:], y[120:], tmp_path / "classification.html", baseline=baseline)
 
 
+@pytest.fixture
+def survival_report(tmp_path: Path, rng: np.random.Generator) -> Path:
+    """A DeepCoxPH report (log hazard ratio 1 on x0) against the linear Cox model."""
+    from deepstat.baselines import CoxPHBaseline
+    from deepstat.estimators import DeepCoxPH
+
+    X = rng.normal(size=(240, 2))
+    t, c = rng.exponential(np.exp(-X[:, 0])), rng.exponential(2.0, size=240)
+    y = (np.minimum(t, c), t <= c)
+    model = DeepCoxPH(hidden_sizes=(4,), max_epochs=10, verbose=0, random_state=0).fit(X[:160], (y[0][:160], y[1][:160]))
+    cox = CoxPHBaseline().fit(X[:160], (y[0][:160], y[1][:160]))
+    return write_html(model, X[160:], (y[0][160:], y[1][160:]), tmp_path / "survival.html", baseline=cox)
+
+
 def _images(page: str) -> list[tuple[str, bytes]]:
     return [(alt, base64.b64decode(data)) for alt, data in IMG.findall(page)]
 
@@ -135,7 +149,9 @@ def _render(browser, path: Path) -> tuple[list[str], list[int], str]:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless browser test needs Chromium on PATH: `apt-get install chromium` (Debian)")
-def test_reports_render_in_headless_chromium_without_errors(tmp_path: Path, regression_report: Path, classification_report: Path) -> None:
+def test_reports_render_in_headless_chromium_without_errors(
+    tmp_path: Path, regression_report: Path, classification_report: Path, survival_report: Path
+) -> None:
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="headless browser test needs `pip install playwright` (the Python package only; never `playwright install`)"
     )
@@ -149,6 +165,7 @@ def test_reports_render_in_headless_chromium_without_errors(tmp_path: Path, regr
             for report, n_images, title in (
                 (regression_report, 4, "Counts <test>"),
                 (classification_report, 2, "deepstat report: DeepClassifier (bernoulli)"),
+                (survival_report, 3, "deepstat survival report: DeepCoxPH"),
             ):
                 problems, widths, shown = _render(browser, report)
                 assert problems == [], f"{report.name}: {problems}"

@@ -39,21 +39,28 @@ class ComparisonResult:
     summary : DataFrame
         Tidy, one row per (model, metric): columns ``model, metric, mean, sd, n_splits``; ``sd``
         is the standard deviation over splits (ddof=1; NaN for a single split) and ``n_splits``
-        the number of splits where the metric is defined.
+        the number of splits where the metric is defined. Survival comparisons add ``ci_low,
+        ci_high``, the bootstrap interval of the mean (see :func:`~deepstat.report.survival.compare_survival`).
     tests : DataFrame
         One row per model other than the reference: columns ``model, reference,
         mean_log_score_difference, statistic, pvalue``. The difference is the model's log score
         minus the reference's, per observation, pooled over all test folds (positive: the model
         predicts better); ``statistic`` and ``pvalue`` are the two-sided Diebold-Mariano test
-        (lag 0) of a zero mean difference.
+        (lag 0) of a zero mean difference. Survival comparisons have one row per (model, metric)
+        instead: ``model, reference, metric, difference, ci_low, ci_high, pvalue`` (paired bootstrap).
     log_scores : DataFrame
         Per-observation log scores pooled over the test folds: one row per scored observation
-        (index: its row position in ``X``), a column ``split`` and one column per model.
+        (index: its row position in ``X``), a column ``split`` and one column per model. Survival
+        comparisons have the ``split`` column only: their models share no likelihood.
     reference : str
         Name of the reference model of ``tests``.
     alpha : float
         Miscoverage of the scored intervals (``coverage`` and ``interval_width`` are for
-        ``1 - alpha`` central intervals).
+        ``1 - alpha`` central intervals; survival intervals have level ``1 - alpha``).
+    risks : DataFrame or None
+        Survival comparisons only: the out-of-fold risks, columns ``split, time, event`` and one per model.
+    times : ndarray or None
+        Survival comparisons only: the time grid of the integrated Brier score.
     """
 
     scores: pd.DataFrame
@@ -62,6 +69,8 @@ class ComparisonResult:
     log_scores: pd.DataFrame = field(repr=False)
     reference: str = ""
     alpha: float = 0.1
+    risks: pd.DataFrame | None = field(default=None, repr=False)
+    times: np.ndarray | None = field(default=None, repr=False)
 
     def table(self, digits: int = 4) -> pd.DataFrame:
         """The summary as a wide table of ``"mean ± sd"`` strings, for printing.
@@ -75,16 +84,19 @@ class ComparisonResult:
         -------
         DataFrame
             One row per model (index ``model``), one column per metric in the order scored.
-            A single split shows the mean only; an undefined metric shows ``"—"``.
+            A single split shows the mean only; an undefined metric shows ``"—"``. Survival
+            comparisons append the bootstrap interval: ``"mean ± sd [low, high]"``.
         """
-        def cell(mean: float, sd: float) -> str:
+        def cell(mean: float, sd: float, low: float, high: float) -> str:
             if math.isnan(mean):
                 return "—"
-            if math.isnan(sd):
-                return f"{mean:#.{digits}g}"
-            return f"{mean:#.{digits}g} ± {sd:#.2g}"
+            text = f"{mean:#.{digits}g}" if math.isnan(sd) else f"{mean:#.{digits}g} ± {sd:#.2g}"
+            return text if math.isnan(low) else f"{text} [{low:#.{digits}g}, {high:#.{digits}g}]"
 
-        cells = self.summary.assign(cell=[cell(m, s) for m, s in zip(self.summary["mean"], self.summary["sd"], strict=True)])
+        nan = np.full(len(self.summary), np.nan)
+        low, high = self.summary.get("ci_low", nan), self.summary.get("ci_high", nan)
+        columns = zip(self.summary["mean"], self.summary["sd"], low, high, strict=True)
+        cells = self.summary.assign(cell=[cell(*values) for values in columns])
         wide = cells.pivot(index="model", columns="metric", values="cell")
         models = list(dict.fromkeys(self.summary["model"]))
         metrics = list(dict.fromkeys(self.summary["metric"]))
@@ -100,6 +112,12 @@ class ComparisonResult:
         DataFrame
         """
         return self.summary
+
+
+def _has_survival_model(models: Any) -> bool:
+    """Whether ``models`` (a dict or list) holds a survival model: ``predict_risk`` and ``predict_survival_function``."""
+    values = list(models.values()) if isinstance(models, Mapping) else models if isinstance(models, (list, tuple)) else []
+    return any(not isinstance(m, type) and hasattr(m, "predict_risk") and hasattr(m, "predict_survival_function") for m in values)
 
 
 def _is_baseline(model: Any) -> bool:
@@ -204,11 +222,15 @@ def compare(
     alpha: float = 0.1,
     reference: str | None = None,
     sample_weight: Any = None,
+    n_boot: int = 1000,
 ) -> ComparisonResult:
     r"""Fit deep and classical models on the same splits and score them out of sample.
 
     Each model is cloned (``sklearn.base.clone``) and fitted on every training split, then
     scored on the matching test split by :func:`~deepstat.report.evaluation.evaluate`.
+    Survival models (deep survival estimators, ``CoxPHBaseline``, ``KaplanMeierBaseline``) are
+    compared by :func:`~deepstat.report.survival.compare_survival` instead: event-stratified
+    splits, Harrell's and Uno's C and the integrated Brier score with bootstrap intervals.
 
     Parameters
     ----------
@@ -217,7 +239,8 @@ def compare(
         or all classifiers, each with a likelihood family. A list is named by class names.
     X : array-like or DataFrame of shape (n_samples, n_features)
         Inputs; DataFrames are split with ``.iloc``.
-    y : array-like of shape (n_samples,) or (n_samples, d)
+    y : array-like of shape (n_samples,) or (n_samples, d), or a survival target
+        For survival models a structured array, (time, event) columns or a (time, event) tuple.
     cv : int or None, default=5
         Number of cross-validation folds: ``KFold(shuffle=True)``, or ``StratifiedKFold`` for
         classifiers. Exactly one of ``cv`` and ``test_size`` must be given.
@@ -232,6 +255,9 @@ def compare(
         baseline (a class from :mod:`deepstat.baselines`), else the first model.
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Passed to each model's ``fit`` for the training rows. Test scores are unweighted.
+        Must be None for survival models.
+    n_boot : int, default=1000
+        Survival models only: bootstrap samples of the intervals and paired tests.
 
     Returns
     -------
@@ -279,6 +305,14 @@ def compare(
     >>> print(result.table()[["nll", "coverage"]])  # doctest: +SKIP
     """
     caller = "compare"
+    if _has_survival_model(models):
+        from deepstat.report.survival import compare_survival
+
+        if sample_weight is not None:
+            raise ValueError(f"`sample_weight` of {caller} must be None for survival models. Got an array instead.")
+        return compare_survival(
+            models, X, y, cv=cv, test_size=test_size, random_state=random_state, alpha=alpha, reference=reference, n_boot=n_boot
+        )
     named = _named_models(models, caller)
     classifier = is_classifier(next(iter(named.values())))
     reference = _reference(named, reference, caller)
@@ -324,6 +358,9 @@ def compare_fitted(
 ) -> ComparisonResult:
     """Score already-fitted models on one test set, with the same scores and tests as :func:`compare`.
 
+    Survival models go to :func:`~deepstat.report.survival.compare_survival_fitted`, with the
+    censoring distribution estimated from ``y_test``.
+
     Parameters
     ----------
     models : dict of str to estimator, or list of estimators
@@ -357,6 +394,10 @@ def compare_fitted(
     [1, 1, 1, 1, 1, 1, 1]
     """
     caller = "compare_fitted"
+    if _has_survival_model(models):
+        from deepstat.report.survival import compare_survival_fitted
+
+        return compare_survival_fitted(models, X_test, y_test, alpha=alpha, reference=reference)
     named = _named_models(models, caller)
     reference = _reference(named, reference, caller)
     _check_alpha(alpha, caller)

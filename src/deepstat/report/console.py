@@ -11,7 +11,10 @@ __all__ = ["print_comparison"]
 
 
 def print_comparison(result: ComparisonResult, console: Console | None = None, *, title: str | None = None) -> None:
-    """Print ``result.table()`` and the Diebold-Mariano line of every model against the reference.
+    """Print ``result.table()`` and the paired test of every model against the reference.
+
+    The Diebold-Mariano line of the log scores, or for survival models one paired bootstrap line
+    per metric (C higher is better, IBS lower is better).
 
     Parameters
     ----------
@@ -32,6 +35,14 @@ def print_comparison(result: ComparisonResult, console: Console | None = None, *
     for name, row in wide.iterrows():
         table.add_row(str(name), *[str(v) for v in row])
     console.print(table)
+    if "difference" in result.tests.columns:  # survival: paired bootstrap tests of C and IBS
+        level = 1 - result.alpha
+        for row in result.tests.itertuples():
+            console.print(
+                f"{row.model} vs {row.reference}: {row.metric} difference {row.difference:+.4f} "
+                f"({level:.0%} CI {row.ci_low:+.4f} to {row.ci_high:+.4f}), paired bootstrap p = {row.pvalue:.2g}"
+            )
+        return
     for row in result.tests.itertuples():
         console.print(
             f"{row.model} vs {row.reference}: log-score difference {row.mean_log_score_difference:+.4f} nats/obs "

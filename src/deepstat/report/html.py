@@ -233,6 +233,7 @@ def write_html(
     comparison: ComparisonResult | None = None,
     alpha: float = 0.1,
     title: str | None = None,
+    y_train: Any = None,
 ) -> Path:
     """Write a self-contained HTML report of a fitted model evaluated on test data.
 
@@ -241,7 +242,9 @@ def write_html(
     Kolmogorov-Smirnov test (randomised PIT for discrete families), observed against
     predicted with ``1 - alpha`` intervals, and interval coverage by decile of the predicted
     mean (table and plot); for classifiers a reliability diagram instead; the test scores of the
-    model (and of ``baseline``, with a paired test); and ``comparison`` if given.
+    model (and of ``baseline``, with a paired test); and ``comparison`` if given. Survival models
+    get the survival report of :func:`~deepstat.report.survival_html.write_survival_html` instead
+    (curves by risk group, calibration, C and IBS with intervals).
 
     Parameters
     ----------
@@ -260,6 +263,9 @@ def write_html(
         Miscoverage of the intervals: 0.1 shows 90% intervals.
     title : str or None, default=None
         Page title; ``None`` names the model and its family.
+    y_train : survival target or None, default=None
+        Survival models only: the training target, whose censoring distribution weights Uno's C
+        and the integrated Brier score (``None``: estimated from ``y_test``).
 
     Returns
     -------
@@ -294,6 +300,12 @@ def write_html(
         raise ValueError(f"`alpha` of {caller} must be a float in (0, 1). Got {alpha!r} instead.")
     if comparison is not None and not isinstance(comparison, ComparisonResult):
         raise TypeError(f"`comparison` of {caller} must be a ComparisonResult or None. Got {type(comparison).__name__} instead.")
+    if hasattr(model, "predict_risk") and hasattr(model, "predict_survival_function"):
+        from deepstat.report.survival_html import write_survival_html
+
+        return write_survival_html(
+            model, X_test, y_test, path, baseline=baseline, comparison=comparison, alpha=alpha, title=title, y_train=y_train
+        )
     check_is_fitted(model)
     if baseline is not None:
         check_is_fitted(baseline)
@@ -314,6 +326,11 @@ def write_html(
     sections.append(_scores(model, X_test, y_test, baseline, alpha))
     if comparison is not None:
         sections.append(_comparison(comparison))
+    return _write_page(path, title, sections)
+
+
+def _write_page(path: str | os.PathLike, title: str, sections: list[str]) -> Path:
+    """Write the sections as one self-contained page (inline CSS, no scripts) and return its path."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

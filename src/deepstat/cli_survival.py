@@ -1,0 +1,172 @@
+"""Survival data on the command line: ``deepstat fit/compare DATA --time T --event E --model coxph``.
+
+The bodies of the survival branches of :mod:`deepstat.cli`'s ``fit`` and ``compare``: the deep survival
+model against the linear Cox model (:class:`~deepstat.baselines.CoxPHBaseline`), scored by Harrell's and
+Uno's C and the integrated Brier score with bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from deepstat.cli import CLI_FILE, _fail, _parse_hidden, console, err_console
+
+__all__ = [
+    "SURVIVAL_MODELS",
+    "compare_survival_command",
+    "fit_survival_command",
+    "make_survival_model",
+    "predict_survival_frame",
+    "survival_data",
+]
+
+SURVIVAL_MODELS = ("coxph", "aft-weibull", "aft-lognormal", "aft-loglogistic", "logistic_hazard", "deephit")
+LEVEL = 0.95  # of the intervals in metrics.json and the report
+
+
+def survival_data(
+    frame: pd.DataFrame, time: str | None, event: str | None, target: str | None, command: str
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The inputs (every other column) and the validated times and event flags; one-line errors (exit 2)."""
+    from deepstat.utils.survival import check_time_event
+
+    if target is not None:
+        _fail("--target is for regression and classification; survival data take --time and --event instead.")
+    if time is None or event is None:
+        _fail(f"--time and --event go together: give both column names (got --time {time!r}, --event {event!r}).")
+    for option, column in (("--time", time), ("--event", event)):
+        if column not in frame.columns:
+            _fail(f"{option} column {column!r} is not in the data; columns are {list(frame.columns)}.")
+    if time == event:
+        _fail(f"--time and --event must be different columns. Got {time!r} for both.")
+    t, e = check_time_event(
+        frame[time], frame[event], f"deepstat {command}", time_name=f"--time column {time!r}", event_name=f"--event column {event!r}"
+    )
+    return frame.drop(columns=[time, event]), t, e
+
+
+def make_survival_model(name: str, hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, seed: int, verbose: int) -> Any:
+    """The deep survival estimator named by ``--model``; unset options keep the estimator's defaults."""
+    from deepstat.estimators import DeepAFT, DeepCoxPH, DeepHit, LogisticHazard
+
+    settings: dict[str, Any] = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
+    if hidden is not None:
+        settings["hidden_sizes"] = _parse_hidden(hidden)
+    if lr is not None:
+        settings["lr"] = lr
+    if batch_size is not None:
+        settings["batch_size"] = batch_size
+    if name == "coxph":
+        return DeepCoxPH(**settings)
+    if name in ("aft-weibull", "aft-lognormal", "aft-loglogistic"):
+        return DeepAFT(family=name.removeprefix("aft-"), **settings)
+    if name == "logistic_hazard":
+        return LogisticHazard(**settings)
+    if name == "deephit":
+        return DeepHit(**settings)
+    _fail(f"--model must be one of {', '.join(SURVIVAL_MODELS)}. Got {name!r}.")
+
+
+def _target(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    from deepstat.report.survival import survival_target
+
+    return survival_target(time, event)
+
+
+def _cox(X: pd.DataFrame, y: np.ndarray) -> Any:
+    from deepstat.baselines import CoxPHBaseline
+
+    try:
+        return CoxPHBaseline().fit(X, y)
+    except ValueError as exc:  # e.g. a constant column: the deep model is still reported
+        err_console.print(f"[yellow]no linear Cox baseline:[/yellow] {exc}", highlight=False, soft_wrap=True)
+        return None
+
+
+def _frame_to_json(result: Any) -> dict[str, Any]:
+    scores: dict[str, Any] = {}
+    for row in result.summary.itertuples():
+        scores.setdefault(row.model, {})[row.metric] = {"estimate": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
+    tests = {row.metric: {"difference": row.difference, "ci_low": row.ci_low, "ci_high": row.ci_high, "pvalue": row.pvalue}
+             for row in result.tests.itertuples()}
+    return {"scores": scores, "tests": tests}
+
+
+def fit_survival_command(
+    data: Path, frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
+    hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, test_size: float, seed: int,
+    out: Path, quiet: bool, n_boot: int,
+) -> None:
+    """``deepstat fit --time T --event E``: fit, save model/, metrics.json (C, IBS with intervals vs Cox), report.html."""
+    from deepstat.report import compare_survival_fitted, print_comparison, write_survival_html
+
+    X, t, e = survival_data(frame, time, event, target, "fit")
+    if not 0 < test_size < 1:
+        _fail(f"--test-size must be in (0, 1). Got {test_size}.")
+    model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1)
+    rows = np.arange(len(t))
+    train, test = train_test_split(rows, test_size=test_size, random_state=seed, stratify=e if e.sum() >= 2 and (~e).sum() >= 2 else None)
+    train, test = np.sort(train), np.sort(test)
+    X_tr, X_te = X.iloc[train], X.iloc[test]
+    y_tr, y_te = _target(t[train], e[train]), _target(t[test], e[test])
+    model.fit(X_tr, y_tr)
+    cox = _cox(X_tr, y_tr)
+    deep_name = f"deep {model_name}"
+    models = {deep_name: model} if cox is None else {deep_name: model, "CoxPHBaseline": cox}
+    result = compare_survival_fitted(models, X_te, y_te, y_train=y_tr, alpha=1 - LEVEL, n_boot=n_boot, random_state=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model")
+    meta = {"time": time, "event": event, "model": model_name, "data": str(data), "test_size": test_size, "seed": seed}
+    (out / CLI_FILE).write_text(json.dumps(meta, indent=2))
+    summary = _frame_to_json(result)
+    metrics = {
+        "test": summary["scores"][deep_name],
+        "n_train": int(train.size), "n_test": int(test.size), "n_test_events": int(e[test].sum()),
+        "level": LEVEL, "n_boot": n_boot, "ibs_times": [float(result.times[0]), float(result.times[-1])],
+    }
+    if cox is not None:
+        metrics["baseline_test"] = summary["scores"]["CoxPHBaseline"]
+        metrics["vs_baseline"] = summary["tests"]
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=True))
+    write_survival_html(
+        model, X_te, y_te, out / "report.html", baseline=cox, y_train=y_tr, alpha=1 - LEVEL, n_boot=n_boot,
+        title=f"deepstat survival report: {type(model).__name__} ({data.name})",
+    )
+    print_comparison(result, console, title=f"held-out scores ({test.size} rows, {LEVEL:.0%} bootstrap intervals)")
+    console.print(f"saved model, metrics.json and report.html in {out}")
+
+
+def compare_survival_command(
+    frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
+    hidden: str | None, epochs: int, cv: int, test_size: float | None, seed: int, quiet: bool, n_boot: int,
+) -> None:
+    """``deepstat compare --time T --event E``: the deep model vs the linear Cox model on the same splits."""
+    from deepstat.baselines import CoxPHBaseline
+    from deepstat.report import compare, print_comparison
+
+    X, t, e = survival_data(frame, time, event, target, "compare")
+    deep = make_survival_model(model_name, hidden, epochs, None, None, seed, 0 if quiet else 1)
+    models = {f"deep {model_name}": deep, "CoxPHBaseline": CoxPHBaseline()}
+    result = compare(models, X, _target(t, e), cv=None if test_size else cv, test_size=test_size, random_state=seed, n_boot=n_boot)
+    print_comparison(result, console)
+
+
+def predict_survival_frame(model: Any, frame: pd.DataFrame, meta: dict[str, Any], times: list[float] | None) -> pd.DataFrame:
+    """``deepstat predict`` for a survival model: ``risk``, ``median_survival`` and ``S(t)`` columns per row."""
+    from deepstat.report.survival import survival_matrix
+
+    X = frame.drop(columns=[meta["time"], meta["event"]], errors="ignore")
+    result = pd.DataFrame({"risk": model.predict_risk(X), "median_survival": model.predict_median_survival(X)})
+    if times:
+        if any(not (np.isfinite(t) and t >= 0) for t in times):
+            _fail(f"--quantiles of a survival model are times and must be finite and non-negative. Got {times}.")
+        surv = survival_matrix(model, X, np.asarray(sorted(times), dtype=np.float64))
+        for j, t in enumerate(sorted(times)):
+            result[f"S({t:g})"] = surv[:, j]
+    return result

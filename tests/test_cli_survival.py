@@ -1,0 +1,91 @@
+"""Survival data on the command line: fit and compare with --time/--event/--model on the GBSG2 export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deepstat.cli import main
+
+
+@pytest.fixture(scope="module")
+def gbsg2_csv(tmp_path_factory) -> Path:
+    """scikit-survival's GBSG2 (686 breast cancer patients, 299 recurrences), exported by the CLI itself."""
+    path = tmp_path_factory.mktemp("data") / "gbsg2.csv"
+    assert main(["datasets", "gbsg2", "--export", str(path)]) == 0
+    return path
+
+
+def test_fit_saves_model_metrics_with_intervals_and_report(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "coxph"
+    code = main(["fit", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "coxph", "--hidden", "8",
+                 "--epochs", "15", "--n-boot", "40", "--quiet", "--out", str(out)])
+    assert code == 0
+    assert (out / "model").is_dir() and json.loads((out / "cli.json").read_text())["model"] == "coxph"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_test"] == 138 and metrics["n_train"] == 548  # 20% of 686, stratified by event
+    assert metrics["n_test_events"] == 60  # round(0.2 * 299) events held out
+    for scores in (metrics["test"], metrics["baseline_test"]):
+        assert set(scores) == {"harrell_c", "uno_c", "ibs"}
+        for value in scores.values():
+            assert value["ci_low"] <= value["estimate"] <= value["ci_high"]
+        assert 0.55 < scores["harrell_c"]["estimate"] < 0.8 and 0.1 < scores["ibs"]["estimate"] < 0.25
+    assert set(metrics["vs_baseline"]["harrell_c"]) == {"difference", "ci_low", "ci_high", "pvalue"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 3 and '<section id="curves">' in page
+    assert "deep coxph vs CoxPHBaseline: harrell_c difference" in capsys.readouterr().out
+    preds = tmp_path / "preds.csv"
+    assert main(["predict", str(out), str(gbsg2_csv), "--out", str(preds), "--quantiles", "1000,500"]) == 0
+    frame = pd.read_csv(preds)
+    assert list(frame.columns) == ["risk", "median_survival", "S(500)", "S(1000)"] and len(frame) == 686
+    assert (frame["S(1000)"] <= frame["S(500)"]).all()
+
+
+def test_compare_prints_deep_vs_cox(gbsg2_csv: Path, capsys) -> None:
+    code = main(["compare", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "aft-weibull", "--hidden", "8",
+                 "--epochs", "10", "--cv", "2", "--n-boot", "20", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "deep aft-weibull" in out and "CoxPHBaseline" in out and "paired bootstrap" in out
+
+
+@pytest.mark.parametrize(
+    ("change", "options", "message"),
+    [
+        (None, ["--time", "years"], "--time column 'years' is not in the data"),
+        ("negative", [], "must be non-negative. Got 1 offending time(s)"),
+        ("event_2", [], "must hold 0/1 or True/False. Got 1 other value(s) [2]"),
+        ("censored", [], "must contain at least one event. Got all 686 observations censored"),
+        (None, ["--model", "cox"], "--model must be one of coxph"),
+        (None, ["--target", "time"], "--target is for regression"),
+        (None, ["--event", "time"], "--time and --event must be different columns"),
+    ],
+)
+@pytest.mark.parametrize("command", ["fit", "compare"])
+def test_bad_survival_input_exits_2_with_one_line(command, change, options, message, gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    frame = pd.read_csv(gbsg2_csv)
+    if change == "negative":
+        frame.loc[0, "time"] = -1.0
+    elif change == "event_2":
+        frame.loc[0, "event"] = 2
+    elif change == "censored":
+        frame["event"] = 0
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    args = {"--time": "time", "--event": "event"}
+    for key, value in zip(options[::2], options[1::2]):
+        args[key] = value
+    argv = [command, str(path), *[part for pair in args.items() for part in pair], "--epochs", "1", "--quiet"]
+    if command == "fit":
+        argv += ["--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_fit_without_target_or_time_exits_2(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    assert main(["fit", str(gbsg2_csv), "--out", str(tmp_path)]) == 2
+    assert "--target is needed (or --time and --event" in capsys.readouterr().err

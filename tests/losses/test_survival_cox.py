@@ -203,3 +203,63 @@ def test_bad_event_flags_are_counted(bad: list[float], n_ok: int) -> None:
     n = len(event)
     with pytest.raises(ValueError, match=rf"`event` of cox_partial_nll must hold 0/1 or True/False\. Got {len(bad)} other value"):
         cox_partial_nll(torch.zeros(n, dtype=F64), torch.ones(n, dtype=F64), event)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_loss_modules_reuse_risk_sets_bit_for_bit(rng: np.random.Generator, ties: str) -> None:
+    # the modules keep the risk sets of a target; every call must equal the validated functional form
+    risk, stop, event, strata, weight = _random_data(rng, 80, 3, True)
+    start = np.clip(stop - rng.integers(1, 4, size=80), 0, None)
+    target = torch.tensor(np.column_stack([stop, event, strata]))
+    target_tv = torch.tensor(np.column_stack([start, stop, event, strata]))
+    w = torch.tensor(weight)
+    kw = {"strata": target[:, 2], "weight": w, "ties": ties, "reduction": "sum"}
+    cases = [
+        (CoxPHLoss(ties), target, lambda r: cox_partial_nll(r, target[:, 0], target[:, 1], **kw)),
+        (CoxTimeVaryingLoss(ties), target_tv, lambda r: cox_partial_nll_counting(r, *target_tv[:, :3].T, **kw)),
+    ]
+    for loss, tgt, functional in cases:
+        r = torch.tensor(risk, requires_grad=True)
+        expected = functional(r)
+        (expected_grad,) = torch.autograd.grad(expected, r)
+        for call in range(3):  # a miss, a hit on the same tensor, a hit on an equal copy
+            eta = (torch.tensor(risk) + 0.0)[:, None].requires_grad_()
+            got = loss(eta, tgt if call < 2 else tgt.clone(), weight=w if call < 2 else w.clone())
+            (grad,) = torch.autograd.grad(got, eta)
+            assert torch.equal(got, expected) and torch.equal(grad[:, 0], expected_grad)
+        assert len(loss._risk_sets) == 1
+
+
+def test_loss_module_sees_a_changed_target(rng: np.random.Generator) -> None:
+    risk, stop, event, _, weight = _random_data(rng, 40, 1, True)
+    eta, target, w = torch.tensor(risk)[:, None], torch.tensor(np.column_stack([stop, event])), torch.tensor(weight)
+    loss = CoxPHLoss()
+    loss(eta, target)
+    target[:5, 0] += 3.0  # changed in place: new risk sets
+    assert torch.equal(loss(eta, target), cox_partial_nll(eta, target[:, 0], target[:, 1], reduction="sum"))
+    expected = cox_partial_nll(eta, target[:, 0], target[:, 1], weight=w, reduction="sum")
+    assert torch.equal(loss(eta, target, weight=w), expected)
+    target[0, 0] = float("nan")  # and validated again
+    with pytest.raises(ValueError, match=r"`time` of CoxPHLoss must be finite\. Got 1 NaN"):
+        loss(eta, target)
+    target[0, 0] = 1.0
+    loss(eta, target)
+    with pytest.raises(ValueError, match=r"`risk` of CoxPHLoss must have shape \(40,\)\. Got shape \(39,\)"):
+        loss(eta[1:], target)  # a cached target still checks the risk against it
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_tie_group_alone_at_risk(ties: str) -> None:
+    # Efron's A - (l/d) B with nothing at risk but the tied events (A - B = 0): right-censored, and
+    # counting-process where the only other row enters after t = 2 (values from naive_loglik)
+    risk = torch.tensor([0.3, -0.4, 0.8, 0.1], dtype=F64, requires_grad=True)
+    stop, event = np.array([1.0, 2.0, 2.0, 5.0]), np.array([1, 1, 1, 0])
+    start = np.array([0.0, 0.0, 0.0, 3.0])
+    r, t = risk.detach().numpy(), lambda a: torch.tensor(a)
+    got = cox_partial_nll(risk[:3], t(stop[:3]), t(event[:3]), ties=ties, reduction="sum")
+    assert -got.item() == pytest.approx(naive_loglik(r[:3], stop[:3], event[:3], ties=ties), rel=1e-12)
+    got_tv = cox_partial_nll_counting(risk, t(start), t(stop), t(event), ties=ties, reduction="sum")
+    assert -got_tv.item() == pytest.approx(naive_loglik(r, stop, event, start, ties=ties), rel=1e-12)
+    (grad,) = torch.autograd.grad(got + got_tv, risk)
+    assert torch.isfinite(grad).all()
+    assert torch.autograd.gradcheck(lambda x: cox_partial_nll_counting(x, t(start), t(stop), t(event), ties=ties), (risk,))

@@ -17,6 +17,7 @@ stratum of the event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -36,100 +37,122 @@ __all__ = ["CoxPHLoss", "CoxTimeVaryingLoss", "cox_partial_nll", "cox_partial_nl
 Ties = Literal["efron", "breslow"]
 
 
-def _segment_logcumsumexp(x: Tensor, segment: Tensor) -> Tensor:
-    """Running logsumexp of ``x`` restarting at each segment; ``segment`` is sorted, codes 0..S-1."""
+@dataclass(frozen=True)
+class _Scan:
+    """Layout of a cumulative log-sum-exp over sorted rows that restarts at each stratum."""
+
+    segment: Tensor | None  # (n,) stratum of each sorted row; None: one stratum, a plain scan
+    position: Tensor | None  # (n,) position of each sorted row within its stratum
+    shape: tuple[int, int]  # (n_strata, largest stratum): one padded row per stratum
+
+
+def _scan_layout(segment: Tensor) -> _Scan:
     n_segments = int(segment[-1]) + 1
     if n_segments == 1:
-        return torch.logcumsumexp(x, 0)
-    # one padded row per segment (-inf padding), so that a single scan handles every segment
+        return _Scan(None, None, (1, segment.shape[0]))
     counts = torch.bincount(segment, minlength=n_segments)
     first = torch.cumsum(counts, 0) - counts
-    position = torch.arange(x.shape[0], device=x.device) - first[segment]
-    padded = x.new_full((n_segments, int(counts.max())), float("-inf"))
-    padded = padded.index_put((segment, position), x)
-    return torch.logcumsumexp(padded, 1)[segment, position]
+    position = torch.arange(segment.shape[0], device=segment.device) - first[segment]
+    return _Scan(segment, position, (n_segments, int(counts.max())))
 
 
-def _segment_logsumexp(x: Tensor, segment: Tensor, n_segments: int) -> Tensor:
-    """logsumexp of ``x`` within each segment (codes 0..n_segments-1), shape (n_segments,)."""
-    shift = torch.full((n_segments,), float("-inf"), dtype=x.dtype, device=x.device)
-    shift = shift.scatter_reduce(0, segment, x.detach(), reduce="amax", include_self=True)
-    total = torch.zeros(n_segments, dtype=x.dtype, device=x.device).index_add(0, segment, torch.exp(x - shift[segment]))
-    return shift + torch.log(total)
+def _logcumsumexp(x: Tensor, scan: _Scan) -> Tensor:
+    """Running logsumexp of the sorted ``x`` within each stratum, one scan for all strata (-inf padding)."""
+    if scan.segment is None:
+        return torch.logcumsumexp(x, 0)
+    padded = x.new_full(scan.shape, float("-inf")).index_put((scan.segment, scan.position), x)
+    return torch.logcumsumexp(padded, 1)[scan.segment, scan.position]
 
 
-def _cox_loglik(
-    risk: Tensor,
-    stop: Tensor,
-    event: Tensor,
-    start: Tensor | None,
-    strata: Tensor | None,
-    weight: Tensor | None,
-    ties: str,
-) -> tuple[Tensor, Tensor]:
-    """(weighted partial log-likelihood, weighted number of events); inputs already validated."""
-    n = risk.shape[0]
-    device = risk.device
+@dataclass(frozen=True)
+class _RiskSets:
+    r"""What the log-likelihood needs of the data alone (built once per target): sort order, tie groups, strata, Efron.
+
+    Each event :math:`i` of tie group :math:`g` contributes :math:`\bar w_g \log(A_g - f_i B_g)`,
+    :math:`f_i = l / d_g` (0 under Breslow's ties), evaluated as the convex combination
+    :math:`\log((1 - f_i) A_g + f_i A'_g)` of two running sums of the sorted rows: :math:`A_g` up to the
+    group's last event and :math:`A'_g = A_g - B_g` up to the row before its events (censored rows
+    sort before events at equal times). No difference is taken, so no precision is lost.
+    """
+
+    order: Tensor  # (n,) rows sorted by (stratum, stop descending, censored before events)
+    scan: _Scan
+    at: Tensor  # (k m,) sorted positions of A_g for the m events, then (Efron, k = 2) of A'_g
+    log_coef: Tensor | None  # (2 m,) log(1 - f_i), then log f_i (-inf where A'_g is empty); None when k = 1
+    entry: tuple[Tensor, _Scan, Tensor, Tensor] | None  # counting process: rows by start, scan, position, found
+    log_w: Tensor | None  # (n,) log w_i
+    event_weight: Tensor  # (n,) w_i delta_i
+    w_bar: Tensor  # (m,) mean weight of each event's tie group
+    n_events: Tensor  # sum_i w_i delta_i
+
+
+def _risk_sets(
+    stop: Tensor, event: Tensor, start: Tensor | None, strata: Tensor | None, weight: Tensor | None, ties: str, dtype: torch.dtype
+) -> _RiskSets:
+    """Build the :class:`_RiskSets` of validated inputs: O(n log n) sorting, no loop over rows."""
+    n, device = stop.shape[0], stop.device
     stratum = torch.zeros(n, dtype=torch.long, device=device) if strata is None else torch.unique(strata, return_inverse=True)[1]
     # integer ranks of all time points (stop and start share one scale), so keys are exact
-    times = stop if start is None else torch.cat([stop, start])
-    rank = torch.unique(times, return_inverse=True)[1]
+    rank = torch.unique(stop if start is None else torch.cat([stop, start]), return_inverse=True)[1]
     n_times = int(rank.max()) + 1
-    base = stratum * (n_times + 1)  # key = stratum * (U + 1) + (U - rank): sorts by stratum, time descending
+    base = stratum * (n_times + 1)  # stratum * (U + 1) + (U - rank): sorts by stratum, time descending
+    is_event = (event > 0).long()
+    key_stop = 2 * (base + n_times - rank[:n]) + is_event  # then censored rows before events
+    key_sorted, order = torch.sort(key_stop, stable=True)
+    rows = torch.nonzero(is_event)[:, 0]
+    group_key, group, d = torch.unique(key_stop[rows], return_inverse=True, return_counts=True)
+    last = torch.searchsorted(key_sorted, group_key, right=True) - 1  # the group's last event  # (G,)
+    counts = torch.bincount(stratum)
+    first = (torch.cumsum(counts, 0) - counts)[group_key // 2 // (n_times + 1)]  # its stratum's first sorted row
+    entry, n_entered = None, torch.zeros_like(last)
+    if start is not None:  # rows that enter later (start >= t_g) are subtracted from A_g and A'_g
+        key_start_sorted, order_start = torch.sort(2 * (base + n_times - rank[n:]) + 1, stable=True)
+        at_start = torch.searchsorted(key_start_sorted, group_key, right=True) - 1
+        n_entered = (at_start - first + 1).clamp(min=0)
+        entry = (order_start, _scan_layout(stratum[order_start]), at_start.clamp(min=0), n_entered > 0)
     # a zero weight becomes the smallest normal number: its row then adds ~1e-38 (float32) of the
     # others' size to a risk sum, far below rounding, and no -inf reaches the scans' gradients
-    log_w = None if weight is None else torch.log(weight.clamp(min=torch.finfo(risk.dtype).tiny))
-    v = risk if log_w is None else risk + log_w  # log(w_j exp(r_j))  # (n,)
-
-    # 1. cumulative log risk sums over rows sorted by (stratum, stop descending)
-    key_stop = base + (n_times - rank[:n])
-    key_stop_sorted, order = torch.sort(key_stop, stable=True)
-    cum_stop = _segment_logcumsumexp(v[order], stratum[order])
-
-    # 2. tie groups: the events of one stratum at one stop time
-    is_event = event > 0
-    ev_key = key_stop[is_event]
-    group_key, group, d = torch.unique(ev_key, return_inverse=True, return_counts=True)
-    n_groups = group_key.shape[0]
-    pos = torch.searchsorted(key_stop_sorted, group_key, right=True) - 1  # last row with stop >= t_g
-    log_a = cum_stop[pos]  # log A_g  # (G,)
-    if start is not None:
-        # subtract the rows that enter later (start >= t_g): A_g = sum_{stop >= t} - sum_{start >= t},
-        # in float64 because it is a difference
-        key_start = base + (n_times - rank[n:])
-        key_start_sorted, order_start = torch.sort(key_start, stable=True)
-        cum_start = _segment_logcumsumexp(v[order_start].double(), stratum[order_start])
-        pos_start = torch.searchsorted(key_start_sorted, group_key, right=True) - 1
-        g_stratum = group_key // (n_times + 1)
-        valid = (pos_start >= 0) & (stratum[order_start][pos_start.clamp(min=0)] == g_stratum)
-        log_e = torch.where(valid, cum_start[pos_start.clamp(min=0)], torch.full_like(log_a, float("-inf"), dtype=torch.float64))
-        a64 = log_a.double()
-        log_a = (a64 + torch.log1p(-torch.exp(log_e - a64).clamp(max=1.0))).to(risk.dtype)
-
-    # 3. the event terms: sum_i w_i r_i - w̄_g log(A_g - l B_g / d_g)
-    w_ev = torch.ones_like(risk[is_event]) if weight is None else weight[is_event]
-    log_denominator = log_a[group]
+    log_w = None if weight is None else torch.log(weight.clamp(min=torch.finfo(dtype).tiny))
+    w_ev = torch.ones(rows.shape[0], dtype=dtype, device=device) if weight is None else weight[rows]
+    w_bar = torch.zeros(group_key.shape[0], dtype=dtype, device=device).index_add(0, group, w_ev) / d.to(dtype)
+    at, log_coef = last[group], None
     if ties == "efron" and bool((d > 1).any()):
-        log_b = _segment_logsumexp(v[is_event], group, n_groups)  # log B_g
         # l = 0..d_g-1: rank of each event within its group
         order_g = torch.argsort(group, stable=True)
-        first = torch.cumsum(d, 0) - d
-        l_sorted = torch.arange(group.shape[0], device=device) - first[group[order_g]]
-        l = torch.empty_like(l_sorted).index_put((order_g,), l_sorted)
-        fraction = l.to(risk.dtype) / d[group].to(risk.dtype)  # (long / long is float32)
-        log_denominator = log_denominator + torch.log1p(-fraction * torch.exp(log_b[group] - log_a[group]))
-    w_bar = torch.zeros(n_groups, dtype=risk.dtype, device=device).index_add(0, group, w_ev) / d.to(risk.dtype)
-    loglik = (w_ev * risk[is_event]).sum() - (w_bar[group] * log_denominator).sum()
-    return loglik, w_ev.sum()
+        l_sorted = torch.arange(group.shape[0], device=device) - (torch.cumsum(d, 0) - d)[group[order_g]]
+        l = torch.empty_like(group).index_put((order_g,), l_sorted)
+        fraction = l.to(dtype) / d[group].to(dtype)
+        before = last - d  # A'_g sums the rows up to here: empty when none of them is at risk
+        nonempty = (before - first + 1 > n_entered)[group]
+        log_coef = torch.cat([torch.log1p(-fraction), torch.where(nonempty, torch.log(fraction), float("-inf"))])
+        at = torch.cat([at, before.clamp(min=0)[group]])
+        if entry is not None:
+            entry = (entry[0], entry[1], entry[2][group].repeat(2), torch.cat([entry[3][group], entry[3][group] & nonempty]))
+    elif entry is not None:
+        entry = (entry[0], entry[1], entry[2][group], entry[3][group])
+    event_weight = torch.zeros(n, dtype=dtype, device=device).index_put((rows,), w_ev)
+    return _RiskSets(order, _scan_layout(stratum[order]), at, log_coef, entry, log_w, event_weight, w_bar[group], w_ev.sum())
 
 
-def _check_common(
-    risk: Tensor, event: Tensor, strata: Tensor | None, weight: Tensor | None, ties: str, reduction: str, caller: str
-) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+def _cox_nll(risk: Tensor, rs: _RiskSets) -> Tensor:
+    """Weighted negative partial log-likelihood: a gather, a cumulative log-sum-exp and a gather of it."""
+    v = risk if rs.log_w is None else risk + rs.log_w  # log(w_j exp(r_j))  # (n,)
+    log_s = _logcumsumexp(v[rs.order], rs.scan)[rs.at]  # log A_g (then log A'_g) of each event  # (k m,)
+    if rs.entry is not None:
+        # minus the rows that enter later: in float64 because it is a difference
+        order_start, scan_start, at_start, found = rs.entry
+        log_e = torch.where(found, _logcumsumexp(v[order_start].double(), scan_start)[at_start], float("-inf"))
+        a64 = log_s.double()
+        log_s = (a64 + torch.log1p(-torch.exp(log_e - a64).clamp(max=1.0))).to(risk.dtype)
+    if rs.log_coef is not None:  # Efron: log((1 - f_i) A_g + f_i A'_g) = log(A_g - f_i B_g)
+        log_s = torch.logsumexp((log_s + rs.log_coef).view(2, -1), 0)
+    return torch.dot(rs.w_bar, log_s) - torch.dot(rs.event_weight, risk)
+
+
+def _check_risk(risk: Tensor, ties: str, reduction: str, caller: str, n: int | None = None) -> Tensor:
     if not isinstance(risk, Tensor) or not risk.is_floating_point():
         raise TypeError(f"`risk` of {caller} must be a floating torch.Tensor. Got {type(risk).__name__} instead.")
-    risk = as_vector(risk, "risk", caller)
-    n = risk.shape[0]
+    risk = as_vector(risk, "risk", caller, n)
     if ties not in ("efron", "breslow"):
         raise ValueError(f"`ties` of {caller} must be one of 'efron', 'breslow'. Got {ties!r} instead.")
     if reduction not in ("mean", "sum"):
@@ -137,15 +160,41 @@ def _check_common(
             f"`reduction` of {caller} must be one of 'mean', 'sum' (the partial likelihood does not decompose "
             f"by observation). Got {reduction!r} instead."
         )
-    event = check_events(as_vector(event, "event", caller, n).to(risk.device), caller)
+    return risk
+
+
+def _prepare(
+    caller: str,
+    risk: Tensor,
+    stop: Tensor,
+    event: Tensor,
+    start: Tensor | None,
+    strata: Tensor | None,
+    weight: Tensor | None,
+    ties: str,
+    reduction: str,
+) -> tuple[Tensor, _RiskSets]:
+    """Validate every input (public boundary), then build the risk sets."""
+    risk = _check_risk(risk, ties, reduction, caller)
+    n, device = risk.shape[0], risk.device
+    event = check_events(as_vector(event, "event", caller, n).to(device), caller)
     check_has_event(event, caller)
     if strata is not None:
-        strata = as_vector(strata, "strata", caller, n).to(risk.device)
-    return risk, event, strata, check_weight(weight, n, caller, risk)
+        strata = as_vector(strata, "strata", caller, n).to(device)
+    weight = check_weight(weight, n, caller, risk)
+    if start is None:
+        stop = check_times(as_vector(stop, "time", caller, n).to(device), "time", caller)
+    else:
+        start = check_times(as_vector(start, "start", caller, n).to(device), "start", caller)
+        stop = check_times(as_vector(stop, "stop", caller, n).to(device), "stop", caller)
+        check_start_stop(start, stop, caller)
+        dtype = torch.promote_types(start.dtype, stop.dtype)
+        start, stop = start.to(dtype), stop.to(dtype)
+    return risk, _risk_sets(stop, event, start, strata, weight, ties, risk.dtype)
 
 
-def _reduce(loglik: Tensor, n_events: Tensor, reduction: str) -> Tensor:
-    return -loglik if reduction == "sum" else -loglik / n_events
+def _reduce(nll: Tensor, n_events: Tensor, reduction: str) -> Tensor:
+    return nll if reduction == "sum" else nll / n_events
 
 
 def cox_partial_nll(
@@ -218,11 +267,8 @@ def cox_partial_nll(
     >>> cox_partial_nll(risk, time, event, ties="breslow", reduction="sum")
     tensor(3.2659)
     """
-    caller = "cox_partial_nll"
-    risk, event, strata, weight = _check_common(risk, event, strata, weight, ties, reduction, caller)
-    time = check_times(as_vector(time, "time", caller, risk.shape[0]).to(risk.device), "time", caller)
-    loglik, n_events = _cox_loglik(risk, time, event, None, strata, weight, ties)
-    return _reduce(loglik, n_events, reduction)
+    risk, risk_sets = _prepare("cox_partial_nll", risk, time, event, None, strata, weight, ties, reduction)
+    return _reduce(_cox_nll(risk, risk_sets), risk_sets.n_events, reduction)
 
 
 def cox_partial_nll_counting(
@@ -286,21 +332,76 @@ def cox_partial_nll_counting(
     >>> cox_partial_nll_counting(risk, start, stop, event, reduction="sum")
     tensor(0.9130)
     """
-    caller = "cox_partial_nll_counting"
-    risk, event, strata, weight = _check_common(risk, event, strata, weight, ties, reduction, caller)
-    n = risk.shape[0]
-    start = check_times(as_vector(start, "start", caller, n).to(risk.device), "start", caller)
-    stop = check_times(as_vector(stop, "stop", caller, n).to(risk.device), "stop", caller)
-    check_start_stop(start, stop, caller)
-    loglik, n_events = _cox_loglik(risk, stop.to(start.dtype), event, start.to(stop.dtype), strata, weight, ties)
-    return _reduce(loglik, n_events, reduction)
+    risk, risk_sets = _prepare("cox_partial_nll_counting", risk, stop, event, start, strata, weight, ties, reduction)
+    return _reduce(_cox_nll(risk, risk_sets), risk_sets.n_events, reduction)
 
 
-class CoxPHLoss(nn.Module):
+class _CoxLoss(nn.Module):
+    """The estimators' loss protocol for the Cox likelihoods, keeping the risk sets of recent targets."""
+
+    _cache_size = 4  # a full-batch fit alternates two targets: the training part and the validation part
+
+    def __init__(self, ties: Ties = "efron") -> None:
+        super().__init__()
+        self.ties = ties
+        self._risk_sets: list[tuple[tuple, Tensor, Tensor | None, _RiskSets]] = []
+
+    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """(stop, event, start, strata) columns of ``target``."""
+        raise NotImplementedError
+
+    def forward(
+        self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
+    ) -> Tensor:
+        caller = type(self).__name__
+        cacheable = (
+            isinstance(eta, Tensor)
+            and isinstance(target, Tensor)
+            and not target.requires_grad
+            and (weight is None or (isinstance(weight, Tensor) and not weight.requires_grad))
+        )
+        risk_sets = None
+        if cacheable:
+            w_key = None if weight is None else (weight.dtype, tuple(weight.shape))
+            key = (self.ties, eta.dtype, eta.device, target.dtype, target.device, tuple(target.shape), w_key)
+            risk_sets = self._lookup(key, target, weight)
+        if risk_sets is None:
+            stop, event, start, strata = self._columns(target)
+            risk, risk_sets = _prepare(caller, eta, stop, event, start, strata, weight, self.ties, reduction)
+            if cacheable:
+                copy = None if weight is None else weight.detach().clone()
+                self._risk_sets = [*self._risk_sets, (key, target.detach().clone(), copy, risk_sets)][-self._cache_size :]
+        else:  # the target and weight were validated when their risk sets were built
+            risk = _check_risk(eta, self.ties, reduction, caller, target.shape[0])
+        return _reduce(_cox_nll(risk, risk_sets), risk_sets.n_events, reduction)
+
+    def _lookup(self, key: tuple, target: Tensor, weight: Tensor | None) -> _RiskSets | None:
+        """The risk sets built for an equal (not only the same) target and weight, if any."""
+        for i, (k, t, w, risk_sets) in enumerate(self._risk_sets):
+            if k == key and torch.equal(t, target) and (w is None or torch.equal(w, weight)):
+                self._risk_sets.append(self._risk_sets.pop(i))  # most recently used last
+                return risk_sets
+        return None
+
+
+class CoxPHLoss(_CoxLoss):
     """:func:`cox_partial_nll` with the estimators' loss protocol (use it on the full data, not mini-batches).
 
     ``forward(eta, target, *, weight=None, reduction="sum")`` with ``eta`` of shape (n, 1) and
     ``target`` of shape (n, 2) = (time, event) or (n, 3) = (time, event, stratum).
+
+    Parameters
+    ----------
+    ties : {"efron", "breslow"}, default="efron"
+
+    Notes
+    -----
+    A full-batch fit evaluates the loss on the same targets every epoch. The module validates a
+    target once and keeps what depends on it alone (sort order, tie groups, strata layout, Efron's
+    index arrays) for the last 4 distinct (target, weight) pairs, found again by value
+    (``torch.equal``), so that a target changed in place or a new one is validated and sorted
+    anew. Each call then costs a gather, a cumulative log-sum-exp and Efron's segment sums; the
+    result is the one :func:`cox_partial_nll` returns, bit for bit.
 
     Examples
     --------
@@ -310,23 +411,15 @@ class CoxPHLoss(nn.Module):
     tensor(1.0986)
     """
 
-    def __init__(self, ties: Ties = "efron") -> None:
-        super().__init__()
-        self.ties = ties
-
-    def forward(
-        self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
-    ) -> Tensor:
-        strata = target[:, 2] if target.shape[1] > 2 else None
-        return cox_partial_nll(
-            eta, target[:, 0], target[:, 1], ties=self.ties, strata=strata, weight=weight, reduction=reduction
-        )
+    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        return target[:, 0], target[:, 1], None, target[:, 2] if target.shape[1] > 2 else None
 
 
-class CoxTimeVaryingLoss(nn.Module):
+class CoxTimeVaryingLoss(_CoxLoss):
     """:func:`cox_partial_nll_counting` with the estimators' loss protocol (full data, not mini-batches).
 
     ``target`` has shape (n, 3) = (start, stop, event) or (n, 4) = (start, stop, event, stratum).
+    Risk sets are kept across calls as in :class:`CoxPHLoss`.
 
     Examples
     --------
@@ -336,14 +429,5 @@ class CoxTimeVaryingLoss(nn.Module):
     tensor(0.6931)
     """
 
-    def __init__(self, ties: Ties = "efron") -> None:
-        super().__init__()
-        self.ties = ties
-
-    def forward(
-        self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
-    ) -> Tensor:
-        strata = target[:, 3] if target.shape[1] > 3 else None
-        return cox_partial_nll_counting(
-            eta, target[:, 0], target[:, 1], target[:, 2], ties=self.ties, strata=strata, weight=weight, reduction=reduction
-        )
+    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        return target[:, 1], target[:, 2], target[:, 0], target[:, 3] if target.shape[1] > 3 else None

@@ -89,3 +89,19 @@ def test_bad_survival_input_exits_2_with_one_line(command, change, options, mess
 def test_fit_without_target_or_time_exits_2(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
     assert main(["fit", str(gbsg2_csv), "--out", str(tmp_path)]) == 2
     assert "--target is needed (or --time and --event" in capsys.readouterr().err
+
+
+def test_evaluate_scores_a_survival_folder(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "coxph"
+    assert main(["fit", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "coxph", "--hidden", "8",
+                 "--epochs", "15", "--n-boot", "20", "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), str(gbsg2_csv)]) == 0
+    text = capsys.readouterr().out
+    scores = json.loads(text[text.index("{"):])
+    assert set(scores) == {"harrell_c", "uno_c", "ibs"}
+    assert 0.55 < scores["harrell_c"] < 0.85 and 0.5 < scores["uno_c"] < 0.85 and 0.05 < scores["ibs"] < 0.25
+    # the time and event columns come from cli.json: without them the data cannot be scored
+    pd.read_csv(gbsg2_csv).drop(columns=["event"]).to_csv(tmp_path / "no_event.csv", index=False)
+    assert main(["evaluate", str(out), str(tmp_path / "no_event.csv")]) == 2
+    assert "--event column 'event' is not in the data" in capsys.readouterr().err

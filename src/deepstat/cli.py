@@ -249,11 +249,22 @@ def evaluate(
     target: str = typer.Option(None, help="Target column (default: the one used in fit)."),
     alpha: float = typer.Option(0.1, help="Miscoverage of the scored intervals (0.1: 90% intervals)."),
 ) -> None:
-    """Score a saved model on labelled data: log score, CRPS, RMSE, coverage (or log-loss, AUROC ...)."""
+    """Score a saved model on labelled data: log score, CRPS, RMSE, coverage (or log-loss, AUROC ...).
+
+    A survival model (``fit --time T --event E``) is scored by Harrell's C, Uno's C and the integrated
+    Brier score, on the time and event columns recorded at fit.
+    """
     from deepstat.report import evaluate as evaluate_model
 
     model, meta = _load_model_dir(model_dir)
     frame = _read_csv(data)
+    if "time" in meta:
+        from deepstat.cli_survival import evaluate_survival_scores
+
+        scores = evaluate_survival_scores(model, frame, meta, target)
+        _print_scores(f"scores on {data} ({len(frame)} rows)", scores)
+        console.print_json(json.dumps(scores, allow_nan=True).replace("NaN", "null"))
+        return
     target = target or meta.get("target")
     if target is None:
         _fail("--target is needed: the model folder does not say which column is the target.")

@@ -1,8 +1,9 @@
 """Survival data on the command line: ``deepstat fit/compare DATA --time T --event E --model coxph``.
 
-The bodies of the survival branches of :mod:`deepstat.cli`'s ``fit`` and ``compare``: the deep survival
-model against the linear Cox model (:class:`~deepstat.baselines.CoxPHBaseline`), scored by Harrell's and
-Uno's C and the integrated Brier score with bootstrap intervals.
+The bodies of the survival branches of :mod:`deepstat.cli`'s ``fit``, ``compare``, ``predict`` and
+``evaluate``: the deep survival model against the linear Cox model
+(:class:`~deepstat.baselines.CoxPHBaseline`), scored by Harrell's and Uno's C and the integrated Brier score
+with bootstrap intervals; ``evaluate`` scores a saved model on new data.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deepstat.cli import CLI_FILE, _fail, _parse_hidden, console, err_console
 __all__ = [
     "SURVIVAL_MODELS",
     "compare_survival_command",
+    "evaluate_survival_scores",
     "fit_survival_command",
     "make_survival_model",
     "predict_survival_frame",
@@ -170,3 +172,27 @@ def predict_survival_frame(model: Any, frame: pd.DataFrame, meta: dict[str, Any]
         for j, t in enumerate(sorted(times)):
             result[f"S({t:g})"] = surv[:, j]
     return result
+
+
+def evaluate_survival_scores(model: Any, frame: pd.DataFrame, meta: dict[str, Any], target: str | None) -> dict[str, float]:
+    """``deepstat evaluate`` for a survival model: Harrell's C, Uno's C and the IBS on the rows of ``frame``.
+
+    The time and event columns are the ones ``fit`` recorded in ``cli.json``. With no training data at hand,
+    the censoring distribution of Uno's C and the IBS is the Kaplan-Meier estimate of ``frame``'s censoring
+    (``compare_survival_fitted`` with ``y_train=None`` does the same); the IBS grid is ``compare``'s, 50
+    quantiles of the event times between their 10th and 90th percentiles, and Uno's C is truncated at its end.
+    """
+    from deepstat.metrics import concordance_index_harrell, concordance_index_uno, integrated_brier_score
+    from deepstat.report.survival import evaluation_grid, survival_matrix
+
+    X, t, e = survival_data(frame, meta["time"], meta["event"], target, "evaluate")
+    try:
+        grid = evaluation_grid(t, e, caller="deepstat evaluate")
+    except ValueError as exc:
+        _fail(str(exc))
+    risk = model.predict_risk(X)
+    return {
+        "harrell_c": float(concordance_index_harrell(t, e, risk)),
+        "uno_c": float(concordance_index_uno(t, e, risk, tau=float(grid[-1]))),
+        "ibs": float(integrated_brier_score(t, e, survival_matrix(model, X, grid), times=grid)),
+    }

@@ -207,3 +207,34 @@ def test_all_zero_weight_batch_is_not_a_divergence(squared_error) -> None:
     cfg = TrainConfig(optimizer="sgd", lr=0.1, batch_size=4, shuffle=False, max_epochs=2, early_stopping=False, verbose=0)
     history = fit_module(nn.Linear(2, 1).double(), squared_error, TensorBatches(X, torch.zeros(8, dtype=torch.float64), w), cfg)
     assert all(math.isfinite(r["train_loss"]) for r in history.records)
+
+
+@pytest.mark.parametrize("clip", [1.0, None])
+def test_nan_gradient_with_finite_loss_raises(clip, global_random_seed: int, squared_error, make_regression, make_mlp) -> None:
+    X, y = make_regression(global_random_seed, n=40)
+    calls = {"n": 0}
+
+    def loss_nan_gradient_in_epoch_2(eta, target, *, weight=None, reduction="sum"):
+        calls["n"] += 1
+        value = squared_error(eta, target)
+        # 0 * sqrt(0): the value stays finite, its gradient is 0 * inf = NaN
+        return value + 0 * torch.sqrt(eta - eta.detach()).sum() if calls["n"] == 4 + 3 else value
+
+    net = make_mlp(global_random_seed)
+    cfg = _quiet(optimizer="sgd", lr=0.01, batch_size=10, max_epochs=5, early_stopping=False, clip_grad_norm=clip, random_state=0)
+    with pytest.raises(TrainingDivergedError, match="gradient norm of batch 3 of 4 was nan" if clip else "was nan") as info:
+        fit_module(net, loss_nan_gradient_in_epoch_2, TensorBatches(X, y), cfg)
+    assert info.value.history.n_epochs <= 2
+    assert all(torch.isfinite(v).all() for v in net.state_dict().values())
+
+
+def test_overflowing_weights_without_validation_are_never_kept(
+    global_random_seed: int, squared_error, make_regression, make_mlp,
+) -> None:
+    # no validation data: the monitored (training) loss predates the step, so the weights are scanned before being kept
+    X, y = make_regression(global_random_seed, n=64)
+    net = make_mlp(global_random_seed)
+    cfg = _quiet(optimizer="sgd", lr=1e300, batch_size=None, max_epochs=3, early_stopping=False, random_state=0)
+    with pytest.raises(TrainingDivergedError, match="weights became NaN or infinite|was (nan|inf)"):
+        fit_module(net, lambda eta, t, **kw: 1e10 * squared_error(eta, t, **kw), TensorBatches(X, y), cfg)
+    assert all(torch.isfinite(v).all() for v in net.state_dict().values())

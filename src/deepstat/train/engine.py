@@ -2,8 +2,8 @@
 
 Every estimator calls :func:`fit_module`. The hot path is plain torch: one seeded
 ``randperm`` per epoch, one gather per batch, no per-batch ``.item()`` (the epoch's losses
-stay tensors until the epoch ends), and a copy of the weights only when the monitored loss
-improves.
+stay tensors until the epoch ends), a copy of the weights only when the monitored loss
+improves, and no per-parameter NaN scan in the epochs that do not need one (see ``_end_epoch``).
 """
 
 from __future__ import annotations
@@ -199,6 +199,8 @@ class _Trainer:
         self.epoch = 0
         self.stopped = False
         self._full_batch: Batch | None = None
+        self._val_batch: Batch | None = None  # the validation data when it is one chunk, gathered once
+        self._val_weight: Tensor | None = None  # its (global) total weight, constant over the fit
         self.has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
         if self.has_batch_norm and self.n < 2:
             raise ValueError(
@@ -238,6 +240,7 @@ class _Trainer:
         cfg, opt = self.config, self.optimizer
         sums: list[Tensor] = []
         weights: list[Tensor] = []
+        norms: list[Tensor] = []
         if self.batch_size >= self.n:
             if self._full_batch is None:
                 self._full_batch = self._batch(torch.arange(self.n))
@@ -257,12 +260,15 @@ class _Trainer:
                 opt.zero_grad(set_to_none=True)
                 objective, data_loss = self._objective(model, batch, n_global)
                 objective.backward()
-                if cfg.clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(self.params, cfg.clip_grad_norm)
+                if cfg.clip_grad_norm is not None:  # its gradient norm, free, feeds the NaN guard
+                    norms.append(nn.utils.clip_grad_norm_(self.params, cfg.clip_grad_norm))
                 opt.step()
                 sums.append(data_loss)
             if batch.weight is not None:
                 weights.append(batch.weight.sum())
+        if norms and not bool(torch.isfinite(norm := torch.stack(norms)).all()):
+            b = int((~torch.isfinite(norm)).nonzero()[0, 0])
+            raise self._diverged(f"the gradient norm of batch {b + 1} of {norm.numel()} was {float(norm[b])!r}")
         per_batch = dist_utils.all_reduce_sum(torch.stack(sums).to(torch.float64))
         if weights:
             total_weight = dist_utils.all_reduce_sum(torch.stack(weights).sum().to(torch.float64))
@@ -289,17 +295,23 @@ class _Trainer:
         source = self.validation
         if source is None:
             return math.nan
+        index = dist_utils.shard(torch.arange(len(source)))
+        if self._val_weight is None:  # first call: the weight, and the batch when it is a single chunk
+            weight = torch.zeros((), dtype=torch.float64, device=self.device)
+            for chunk in index.split(self.batch_size):
+                weight += source.take(chunk).to(self.device).total_weight()
+            self._val_weight = dist_utils.all_reduce_sum(weight)
+            if index.shape[0] <= self.batch_size:
+                self._val_batch = source.take(index).to(self.device)
         self.module.eval()
         total = torch.zeros((), dtype=torch.float64, device=self.device)
-        weight = torch.zeros((), dtype=torch.float64, device=self.device)
-        index = dist_utils.shard(torch.arange(len(source)))
-        for chunk in index.split(self.batch_size):
-            batch = source.take(chunk).to(self.device)
+        chunks = index.split(self.batch_size)
+        batches = [self._val_batch] if self._val_batch is not None else (source.take(c).to(self.device) for c in chunks)
+        for batch in batches:
             eta = self.module(batch.inputs)
             total += self.loss(eta, batch.target, weight=batch.weight, reduction="sum").to(torch.float64)
-            weight += batch.total_weight()
         self.module.train()
-        both = dist_utils.all_reduce_sum(torch.stack([total, weight]))
+        both = torch.stack([dist_utils.all_reduce_sum(total), self._val_weight])
         if not both[1] > 0:
             self.module.load_state_dict(self.best_state)
             raise ValueError(
@@ -322,33 +334,44 @@ class _Trainer:
         return error
 
     def _check_finite(self, per_batch: Tensor, val_loss: float) -> None:
+        """The per-epoch NaN guard: the loss scalars (the gradient norms are checked when clipping).
+
+        A non-finite gradient or step makes the weights non-finite, which the validation loss of
+        the same epoch or the training loss of the next one shows; the weights themselves are
+        scanned only where no later loss would (``_check_weights``).
+        """
         bad = ~torch.isfinite(per_batch)
         if bad.any():
             b = int(bad.nonzero()[0, 0])
             raise self._diverged(
                 f"the training loss of batch {b + 1} of {per_batch.numel()} was {float(per_batch[b])!r}"
             )
-        if not bool(torch.stack([torch.isfinite(p).all() for p in self.params]).all()):
-            raise self._diverged("the weights became NaN or infinite in the last batch")
         if self.validation is not None and not math.isfinite(val_loss):
             raise self._diverged(f"the validation loss was {val_loss!r}")
+
+    def _check_weights(self) -> None:
+        if not bool(torch.stack([torch.isfinite(p).all() for p in self.params]).all()):
+            raise self._diverged("the weights became NaN or infinite in the last batch")
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _end_epoch(self, train_loss: float, val_loss: float) -> bool:
         """Update best weights and stopping counters; return True when training must stop."""
         cfg = self.config
         monitored = val_loss if self.validation is not None else train_loss
-        if monitored < self.history.best_loss - cfg.min_delta:
-            self.history.best_loss, self.history.best_epoch = monitored, self.epoch
-            self.best_state = self._snapshot()
-            self.bad_epochs = 0
-        else:
-            self.bad_epochs += 1
+        improved = monitored < self.history.best_loss - cfg.min_delta
+        self.bad_epochs = 0 if improved else self.bad_epochs + 1
         stop = cfg.early_stopping and self.bad_epochs >= cfg.patience
         if cfg.tol is not None:
             self.tol_bad = self.tol_bad + 1 if train_loss > self.best_train - cfg.tol else 0
             self.best_train = min(self.best_train, train_loss)
             stop = stop or self.tol_bad >= cfg.patience
+        checkpoint = cfg.checkpoint_dir is not None and self.epoch % cfg.checkpoint_every == 0
+        if self.validation is None and (improved or stop or checkpoint or self.epoch == cfg.max_epochs):
+            # the training loss was computed before the last step: scan the weights that will be kept
+            self._check_weights()
+        if improved:
+            self.history.best_loss, self.history.best_epoch = monitored, self.epoch
+            self.best_state = self._snapshot()
         if self.scheduler is not None:
             if cfg.lr_schedule == "plateau":
                 self.scheduler.step(monitored)

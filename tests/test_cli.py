@@ -91,6 +91,9 @@ def test_compare_prints_deep_vs_classical(engel_csv: Path, capsys) -> None:
         (["fit", "{csv}", "--target", "foodexp", "--hidden", "a,b", "--out", "{tmp}"], "--hidden"),
         (["predict", "{tmp}", "{csv}", "--out", "{tmp}/p.csv"], "does not hold a model"),
         (["experiment", "nope"], "unknown experiment"),
+        (["fit", "{csv}", "--target", "foodexp", "--batch-size", "0", "--out", "{tmp}"], "--batch-size must be a positive"),
+        (["fit", "{csv}", "--target", "foodexp", "--out", "{csv}"], "is a file"),
+        (["fit", "{csv}", "--target", "foodexp", "--formula", "foodexp ~ np.log(income", "--out", "{tmp}"], "could not be evaluated"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, engel_csv: Path, tmp_path: Path, capsys) -> None:

@@ -162,6 +162,12 @@ def fit(
     from deepstat.baselines import baseline_for
     from deepstat.report import evaluate, write_html
 
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {str(out)!r} is a file; give a folder for model/, metrics.json and report.html.")
+    if batch_size is not None and batch_size < 1:
+        _fail(f"--batch-size must be a positive integer. Got {batch_size}.")
+    if epochs < 1:
+        _fail(f"--epochs must be a positive integer. Got {epochs}.")
     frame = _read_csv(data)
     if time is not None or event is not None:
         from deepstat.cli_survival import fit_survival_command
@@ -213,6 +219,9 @@ def predict(
     if "time" in meta:  # a survival model: risk, median survival, survival at the --quantiles times
         from deepstat.cli_survival import predict_survival_frame
 
+        if interval is not None:
+            _fail("--interval is not defined for survival models; use --quantiles with times, e.g. --quantiles 365,730.")
+
         predict_survival_frame(model, frame, meta, _parse_floats(quantiles, "--quantiles")).to_csv(out, index=False)
         console.print(f"wrote {len(frame)} predictions to {out}")
         return
@@ -227,6 +236,8 @@ def predict(
     if hasattr(model, "predict_proba"):
         for label, column in zip(model.classes_, model.predict_proba(X).T):
             result[f"prob_{label}"] = column
+    if hasattr(model, "predict_proba") and (interval is not None or quantiles is not None):
+        _fail("--interval and --quantiles are not defined for class labels; the prob_<class> columns give the distribution.")
     if interval is not None:
         if not 0 < interval < 1:
             _fail(f"--interval must be in (0, 1), e.g. 0.9. Got {interval}.")
@@ -326,7 +337,7 @@ def datasets(
     from deepstat import datasets as ds
 
     if name is None:
-        listing = ds.list_datasets()
+        listing = ds.list_datasets().drop(columns=["source"], errors="ignore")  # sources: `deepstat datasets NAME`
         table = Table(title="datasets shipped by installed packages (no download)")
         for column in listing.columns:
             table.add_column(str(column))
@@ -383,16 +394,21 @@ def experiment(
     console.print(f"wrote {len(paths)} files to {out / name}")
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message on one line: whitespace runs (scikit-learn's multi-line lists) become single spaces."""
+    return " ".join(str(exc).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``deepstat`` script; returns the exit code."""
     try:
         app(args=argv, standalone_mode=False)
     except UserInputError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
         return 2
     except (ValueError, TypeError, KeyError, FileNotFoundError) as exc:
         # raised by deepstat's own validation of the data: the message names the problem
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)

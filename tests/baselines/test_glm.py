@@ -173,3 +173,14 @@ def test_spector_logit_log_likelihood() -> None:
     model = GLMBaseline("bernoulli").fit(ds.X, ds.y)
     assert model.log_likelihood(ds.X, ds.y) * ds.n_rows == pytest.approx(-12.890, abs=5e-4)
     assert model.summary().loc["GPA", "coef"] == pytest.approx(2.8261, abs=5e-5)  # same example, GPA coefficient
+
+
+def test_nb2_on_counts_without_overdispersion_is_finite() -> None:
+    """Poisson data put the NB2 MLE of alpha on the boundary 0, where Newton's steps diverge (review finding)."""
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(200, 2))
+        y = rng.poisson(np.exp(0.3 * X[:, 0]))
+        model = GLMBaseline("negative_binomial").fit(X, y)
+        assert np.isfinite(model.coef_).all() and 0 <= model.extra_params_["dispersion"] < 0.2
+        assert np.isfinite(model.log_likelihood(X, y))

@@ -263,3 +263,13 @@ def test_tie_group_alone_at_risk(ties: str) -> None:
     (grad,) = torch.autograd.grad(got + got_tv, risk)
     assert torch.isfinite(grad).all()
     assert torch.autograd.gradcheck(lambda x: cox_partial_nll_counting(x, t(start), t(stop), t(event), ties=ties), (risk,))
+
+
+def test_module_gives_zero_for_a_batch_without_events() -> None:
+    """A mini-batch of censored rows adds nothing to the partial likelihood; the module returns 0 with a graph."""
+    eta = torch.randn(5, 1, dtype=torch.float64, requires_grad=True)
+    target = torch.stack([torch.arange(1.0, 6.0, dtype=torch.float64), torch.zeros(5, dtype=torch.float64)], dim=1)
+    loss = CoxPHLoss()(eta, target)
+    assert float(loss) == 0.0
+    loss.backward()
+    assert torch.equal(eta.grad, torch.zeros_like(eta))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from typing import Any, Literal
 
 import numpy as np
@@ -140,7 +142,21 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         sm = statsmodels_api()
         if self.family == "negative_binomial":
             model = sm.NegativeBinomial(y, Z, loglike_method="nb2")
-            return model.fit(method="newton", maxiter=200, disp=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # statsmodels' overflow chatter on the fits retried below
+                result = model.fit(method="newton", maxiter=200, disp=0)
+                if not np.all(np.isfinite(np.asarray(result.params, dtype=np.float64))):
+                    # Without overdispersion the MLE of alpha sits on the boundary 0, where Newton's steps
+                    # on log(alpha) diverge: restart a quasi-Newton fit from the Poisson GLM.
+                    poisson = sm.GLM(y, Z, family=sm.families.Poisson()).fit()
+                    start = np.append(np.asarray(poisson.params, dtype=np.float64), 0.1)
+                    result = model.fit(start_params=start, method="bfgs", maxiter=1000, disp=0)
+            if not np.all(np.isfinite(np.asarray(result.params, dtype=np.float64))):
+                raise ValueError(
+                    "`y` of GLMBaseline(family='negative_binomial') gave no finite NB2 fit (statsmodels' Newton and BFGS "
+                    "both failed); the counts may show no overdispersion: use GLMBaseline('poisson')."
+                )
+            return result
         families = {
             "normal": sm.families.Gaussian,
             "poisson": sm.families.Poisson,

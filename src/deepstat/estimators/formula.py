@@ -140,8 +140,10 @@ class FormulaDesign:
                 # formulaic turns unseen categories into NaN with a warning; deepstat refuses them
                 warnings.simplefilter("error", category=formulaic.errors.DataMismatchWarning)
                 return formulaic.model_matrix(rhs, data, na_action=na_action)
-        except (formulaic.errors.FactorEvaluationError, NameError, KeyError) as exc:
-            raise ValueError(f"`formula` of {caller}.from_formula could not be evaluated on the data: {exc}") from None
+        except (formulaic.errors.FactorEvaluationError, formulaic.errors.FormulaSyntaxError, NameError, KeyError,
+                SyntaxError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"`formula` of {caller}.from_formula could not be evaluated on the data: {first}") from None
         except (ValueError, formulaic.errors.DataMismatchWarning) as exc:
             raise ValueError(f"`data` of {caller}.from_formula: {exc}") from None
 

@@ -367,6 +367,10 @@ class _CoxLoss(nn.Module):
             risk_sets = self._lookup(key, target, weight)
         if risk_sets is None:
             stop, event, start, strata = self._columns(target)
+            if isinstance(event, Tensor) and event.numel() and not bool((event > 0).any()):
+                # a mini-batch without events adds nothing to the partial likelihood (full data are
+                # checked for events by the estimator); keep the graph so that backward still runs
+                return eta.sum() * 0.0
             risk, risk_sets = _prepare(caller, eta, stop, event, start, strata, weight, self.ties, reduction)
             if cacheable:
                 copy = None if weight is None else weight.detach().clone()

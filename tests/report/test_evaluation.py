@@ -123,3 +123,18 @@ def test_evaluate_errors(poisson_data, small_regressor) -> None:
     no_family = small_regressor(loss=lambda eta, y, weight=None, reduction="sum": ((eta[:, 0] - y) ** 2).sum()).fit(X, y)
     with pytest.raises(ValueError, match="must be fitted with a likelihood family"):
         evaluate(no_family, X, y)
+
+
+def test_auroc_is_nan_when_a_class_is_absent_from_the_test_rows(rng) -> None:
+    """Review finding: a rare class missing from a test fold made evaluate() raise; its AUROC is undefined (NaN)."""
+    import math
+
+    from deepstat.estimators import DeepClassifier
+    from deepstat.report import evaluate
+
+    X = rng.normal(size=(90, 2))
+    y = np.array([0, 1, 2])[np.argmax(np.column_stack([X, np.zeros(90)]), axis=1)]
+    model = DeepClassifier(hidden_sizes=(4,), max_epochs=3, verbose=0, random_state=0).fit(X, y)
+    keep = y != 2
+    scores = evaluate(model, X[keep], y[keep])
+    assert math.isnan(scores["auroc"]) and np.isfinite(scores["log_loss"])

@@ -235,7 +235,8 @@ def _classification_scores(model: Any, X: Any, y: Any) -> dict[str, float]:
     return {
         "log_loss": log_loss(codes, proba),
         "brier": brier_score(codes, proba),
-        "auroc": roc_auc(codes, proba) if np.unique(codes).size > 1 else math.nan,
+        # AUROC needs every class among the observations (one-vs-rest); a fold missing one reports NaN
+        "auroc": roc_auc(codes, proba) if np.unique(codes).size == proba.shape[1] else math.nan,
         "balanced_accuracy": balanced_accuracy(codes, proba),
         "ece": expected_calibration_error(codes, proba),
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["Options", "Interval", "InstanceOf", "Sizes", "validate_params"]
+__all__ = ["Options", "Interval", "InstanceOf", "Sizes", "validate_params", "store_params"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,14 @@ NONE = InstanceOf((type(None),), "None")
 POS_INT = Interval(Integral, 1, None)
 POS_REAL = Interval(Real, 0, None, closed="neither")
 NONNEG_REAL = Interval(Real, 0, None, closed="left")
+
+
+def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:
+    """Store every ``__init__`` argument unchanged, as scikit-learn requires (``store_params(self, locals())``).
+
+    ``__init__`` only stores its arguments (STYLE 5.1); the explicit signatures stay in each estimator
+    because ``get_params`` reads them.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)

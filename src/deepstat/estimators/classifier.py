@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
-from deepstat.estimators._params import InstanceOf, Options, validate_params
+from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.families import Bernoulli, Categorical
 from deepstat.losses import CLASSIFICATION_LOSSES, ClassBalancedLoss, CostSensitiveLoss, FocalLoss
@@ -103,32 +103,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.class_weight = class_weight
-        self.loss = loss
-        self.loss_params = loss_params
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepClassifier:
         """Fit by (weighted) Bernoulli / categorical negative log-likelihood.

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.estimators._params import validate_params
+from deepstat.estimators._params import validate_params, store_params
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS
 from deepstat.estimators.regressor import DeepRegressor, robust_location_scale
 from deepstat.families.estimation import weighted_quantile
@@ -105,31 +105,7 @@ class DeepQuantileRegressor(DeepRegressor):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.quantiles = quantiles
-        self.noncrossing = noncrossing
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepQuantileRegressor:
         """Fit all quantiles with one network by the (weighted) pinball loss.

@@ -12,7 +12,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
-from deepstat.estimators._params import InstanceOf, validate_params
+from deepstat.estimators._params import InstanceOf, validate_params, store_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.families import FAMILIES, Family, get_family
@@ -167,33 +167,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.family = family
-        self.loss = loss
-        self.loss_params = loss_params
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.heteroscedastic = heteroscedastic
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from deepstat.estimators._params import InstanceOf, validate_params
+from deepstat.estimators._params import InstanceOf, validate_params, store_params
 from deepstat.estimators.base import _DTYPES, BOOL
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.families import Family, get_family
@@ -125,31 +125,7 @@ class DeepAFT(SurvivalEstimator):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.family = family
-        self.heteroscedastic = heteroscedastic
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def _resolve_family(self) -> Family:
         caller = type(self).__name__

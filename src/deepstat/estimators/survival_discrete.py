@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from deepstat.estimators._params import NONE, POS_INT, Interval, validate_params
+from deepstat.estimators._params import NONE, POS_INT, Interval, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.losses import DeepHitLoss, LogisticHazardLoss, discretize_times
@@ -169,30 +169,7 @@ class LogisticHazard(_DiscreteTime):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.n_durations = n_durations
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
         time, event = check_survival_target(y, type(self).__name__)
@@ -324,33 +301,7 @@ class DeepHit(_DiscreteTime):
         resume: bool = False,
         dtype: str = "float32",
     ) -> None:
-        self.n_durations = n_durations
-        self.n_causes = n_causes
-        self.nll_weight = nll_weight
-        self.sigma = sigma
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.init = init
-        self.standardize = standardize
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.lr_schedule = lr_schedule
-        self.clip_grad_norm = clip_grad_norm
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.dtype = dtype
+        store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     def _time_cause(self, y: Any, caller: str, *, max_cause: int | None) -> tuple[np.ndarray, np.ndarray]:
         """Times and integer cause codes 0..R from a tuple, two columns or a structured array."""

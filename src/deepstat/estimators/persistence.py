@@ -55,15 +55,18 @@ def _survival_state(estimator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         _SURVIVAL_PREFIX + name: torch.as_tensor(np.asarray(getattr(estimator, name), dtype=np.float64)).contiguous()
         for name in getattr(estimator, "_saved_arrays", ())
     }
-    values = {name: _jsonable(getattr(estimator, name)) for name in getattr(estimator, "_saved_values", ())}
+    names = (*getattr(estimator, "_saved_values", ()), *getattr(estimator, "_saved_objects", ()))
+    values = {name: _jsonable(getattr(estimator, name)) for name in names}
     return arrays, values
 
 
 def _restore_survival_state(estimator: Any, state: dict[str, Any], values: dict[str, Any]) -> None:
     for key in [k for k in state if k.startswith(_SURVIVAL_PREFIX)]:
         setattr(estimator, key[len(_SURVIVAL_PREFIX) :], state.pop(key).numpy())
+    objects = getattr(estimator, "_saved_objects", ())
     for name, value in values.items():
-        setattr(estimator, name, np.asarray(value, dtype=np.float64) if isinstance(value, list) else value)
+        numeric = isinstance(value, list) and name not in objects  # grids come back as float arrays, the rest as saved
+        setattr(estimator, name, np.asarray(value, dtype=np.float64) if numeric else value)
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from deepstat.estimators._params import validate_params, store_params
+from deepstat.estimators._params import InstanceOf, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
 from deepstat.estimators.survival_base import (
     SURVIVAL_CONSTRAINTS,
@@ -20,7 +20,9 @@ from deepstat.estimators.survival_base import (
 )
 from deepstat.losses.survival_cox import CoxPHLoss
 from deepstat.metrics.survival_kaplan_meier import step_function
+from deepstat.train import TensorBatches
 from deepstat.utils.survival import check_survival_target
+from deepstat.utils.validation import format_values
 
 __all__ = ["DeepCoxPH", "breslow_cumulative_hazard"]
 
@@ -92,6 +94,29 @@ def dense_rank(*arrays: np.ndarray) -> list[np.ndarray]:
     return np.split(inverse.astype(np.float64), np.cumsum([a.shape[0] for a in arrays])[:-1])
 
 
+def _strata_columns(strata: Any) -> list[Any]:
+    return [] if strata is None else [strata] if isinstance(strata, (str, int)) else list(strata)
+
+
+def _stratum_keys(X: Any, columns: list[Any], caller: str) -> pd.MultiIndex:
+    """The stratum of each row of ``X``: the combination of its values in ``columns``."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"`X` of {caller} must be a DataFrame holding the strata columns {columns}. Got {type(X).__name__} instead."
+        )
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(f"`X` of {caller} must have the strata columns {missing}. Got columns {list(X.columns)} instead.")
+    values = X[columns]
+    bad = values.isna().any(axis=1).to_numpy()
+    if bad.any():
+        raise ValueError(
+            f"Strata columns {columns} of `X` of {caller} must have no missing values. Got {int(bad.sum())} row(s) "
+            f"with NaN (at rows {format_values(np.flatnonzero(bad))}) instead."
+        )
+    return pd.MultiIndex.from_frame(values.astype(object))
+
+
 class DeepCoxPH(SurvivalEstimator):
     r"""Deep Cox proportional hazards model (DeepSurv): :math:`h(t \mid x) = h_0(t) \exp(f(x; \phi))`.
 
@@ -105,6 +130,11 @@ class DeepCoxPH(SurvivalEstimator):
     ----------
     ties : {"efron", "breslow"}, default="efron"
         Approximation of the partial likelihood for tied event times (lifelines and R use Efron's).
+    strata : str or list of str, optional
+        Columns of ``X`` (a DataFrame) whose value combinations are strata, as lifelines'
+        ``CoxPHFitter(strata=...)`` and R's ``strata()``: each stratum has its own risk sets and its
+        own baseline hazard, the network (the log relative risk) is shared. These columns are not
+        inputs of the network; ``X`` must hold them at prediction too, with levels seen in fit.
     hidden_sizes : tuple of int, default=(32, 32)
         Hidden layer widths; ``()`` is the linear Cox model (then :meth:`linear_coefficients`
         gives :math:`\hat\beta`, as lifelines' ``CoxPHFitter``).
@@ -135,10 +165,13 @@ class DeepCoxPH(SurvivalEstimator):
     ----------
     event_times_ : ndarray of shape (m,)
         Distinct event times of the training data (also ``time_grid_``).
-    baseline_cumulative_hazard_ : ndarray of shape (m,)
+    baseline_cumulative_hazard_ : ndarray of shape (m,), or (n_strata, m) with ``strata``
         Breslow's :math:`\hat H_0` at ``event_times_``, for the log-risk :meth:`predict_risk` = 0
         (the training rows' weighted mean of :math:`f(x)`, lifelines' convention: the linear
-        model's baseline is at the mean covariates).
+        model's baseline is at the mean covariates); one row per stratum with ``strata``.
+    strata_levels_ : list of tuple
+        With ``strata``: the strata seen in fit, in the order of the rows of
+        ``baseline_cumulative_hazard_`` (sorted, as lifelines).
     risk_offset_ : float
         That mean of :math:`f(x)` over the training rows.
     module_, history_, preprocessor_, n_features_in_, feature_names_in_, n_epochs_
@@ -179,13 +212,19 @@ class DeepCoxPH(SurvivalEstimator):
     True
     """
 
-    _constraints = {**SURVIVAL_CONSTRAINTS, "ties": TIES}
+    _constraints = {
+        **SURVIVAL_CONSTRAINTS,
+        "ties": TIES,
+        "strata": [InstanceOf((type(None), str, int, list, tuple), "None, a column name or a list of column names")],
+    }
     _saved_arrays = ("event_times_", "baseline_cumulative_hazard_")  # safetensors (persistence.py)
     _saved_values = ("risk_offset_", "time_grid_")  # config.json
+    _saved_objects = ("strata_levels_",)  # config.json, restored as they are (not as float arrays)
 
     def __init__(
         self,
         ties: str = "efron",
+        strata: str | Sequence[str] | None = None,
         hidden_sizes: Sequence[int] = (32, 32),
         activation: str = "relu",
         batch_norm: bool = True,
@@ -248,28 +287,97 @@ class DeepCoxPH(SurvivalEstimator):
         self.family_ = None  # a partial likelihood: no distribution of y is modelled
         caller = type(self).__name__
         time, event = check_survival_target(y, caller)
+        stratum = self._fit_strata(X)
         Z = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None
         self._check_lengths(Z.shape[0], time.shape[0], fitting=True)
         (rank,) = dense_rank(time)
-        target = torch.as_tensor(np.column_stack([rank, event]), dtype=Z.dtype)
+        columns = [rank, event] if stratum is None else [rank, event, stratum]
+        target = torch.as_tensor(np.column_stack(columns), dtype=Z.dtype)
         validation = self._eval_batches(eval_set)
-        self._fit_objective(
-            Z, target, weight, CoxPHLoss(self.ties), 1, strata=event.astype(np.int64), validation=validation
-        )
-        self._fit_baseline(Z, time, event, weight)
+        split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
+        self._fit_objective(Z, target, weight, CoxPHLoss(self.ties), 1, strata=split_by, validation=validation)
+        self._fit_baseline(Z, time, event, weight, stratum=stratum)
         return self
 
+    # ------------------------------------------------------------------ strata
+    def _fit_strata(self, X: Any) -> np.ndarray | None:
+        """Learn the strata levels (sorted where they sort) and return each row's stratum code."""
+        columns = _strata_columns(self.strata)
+        if not columns:
+            self.strata_levels_ = []
+            return None
+        keys = _stratum_keys(X, columns, type(self).__name__)
+        levels = keys.unique()
+        try:
+            levels = levels.sort_values()
+        except TypeError:  # values of mixed types keep their order of appearance
+            pass
+        self.strata_levels_ = [tuple(level) for level in levels]
+        return levels.get_indexer(keys).astype(np.int64)
+
+    def _strata_codes(self, X: Any) -> np.ndarray | None:
+        """The stratum code of each row of new data (levels seen in fit only)."""
+        columns = _strata_columns(self.strata)
+        if not columns:
+            return None
+        caller = type(self).__name__
+        keys = _stratum_keys(X, columns, caller)
+        levels = pd.MultiIndex.from_tuples([tuple(level) for level in self.strata_levels_], names=columns)
+        codes = levels.get_indexer(keys)
+        unseen = codes < 0
+        if unseen.any():
+            raise ValueError(
+                f"Strata columns {columns} of `X` of {caller} must hold strata seen in fit "
+                f"{[tuple(level) for level in self.strata_levels_]}. Got {int(unseen.sum())} row(s) in unseen strata "
+                f"{format_values(np.asarray(list(keys[unseen].unique()), dtype=object))} instead."
+            )
+        return codes.astype(np.int64)
+
+    def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Tensor:
+        """The network's inputs: ``X`` without its strata columns."""
+        columns = _strata_columns(self.strata)
+        if columns and isinstance(X, pd.DataFrame):
+            X = X.drop(columns=[c for c in columns if c in X.columns])
+        return super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
+
+    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
+        batches = super()._eval_batches(eval_set)
+        if batches is None or self.strata is None:
+            return batches
+        code = torch.as_tensor(self._strata_codes(eval_set[0]), dtype=batches.target.dtype)
+        return TensorBatches(batches.inputs, torch.column_stack([batches.target, code]), batches.weight)
+
     def _fit_baseline(
-        self, Z: Tensor, time: np.ndarray, event: np.ndarray, weight: Tensor | None, start: np.ndarray | None = None
+        self,
+        Z: Tensor,
+        time: np.ndarray,
+        event: np.ndarray,
+        weight: Tensor | None,
+        start: np.ndarray | None = None,
+        *,
+        stratum: np.ndarray | None = None,
     ) -> None:
-        """Breslow's baseline on every row given to fit (training and validation parts)."""
+        """Breslow's baseline (one per stratum) on every row given to fit (training and validation parts)."""
         eta = self._eta_fitted(Z)[:, 0].double().numpy()
         w = None if weight is None else weight.double().numpy()
         self.risk_offset_ = float(np.average(eta, weights=w))
-        self.event_times_, self.baseline_cumulative_hazard_ = breslow_cumulative_hazard(
-            time, event, eta - self.risk_offset_, w, start
-        )
+        risk = eta - self.risk_offset_
+        if stratum is None:
+            self.event_times_, self.baseline_cumulative_hazard_ = breslow_cumulative_hazard(time, event, risk, w, start)
+        else:
+            self.event_times_ = np.unique(time[event])
+            rows = []
+            for code in range(len(self.strata_levels_)):
+                mask = stratum == code
+                if not event[mask].any():  # a stratum without events: no hazard
+                    rows.append(np.zeros(self.event_times_.shape[0]))
+                    continue
+                times_s, H_s = breslow_cumulative_hazard(
+                    time[mask], event[mask], risk[mask], None if w is None else w[mask], None if start is None else start[mask]
+                )
+                rows.append(step_function(times_s, H_s, self.event_times_, before=0.0))
+            self.baseline_cumulative_hazard_ = np.stack(rows)
         self.time_grid_ = self.event_times_
         self.train_log_likelihood_ = float("nan")  # a partial likelihood is not a likelihood of y
 
@@ -287,8 +395,13 @@ class DeepCoxPH(SurvivalEstimator):
         return self._eta(X)[:, 0].double().numpy() - self.risk_offset_
 
     def _survival_matrix(self, X: Any, times: np.ndarray) -> np.ndarray:
-        H0 = step_function(self.event_times_, self.baseline_cumulative_hazard_, times, before=0.0)  # (m,)
-        return np.exp(-np.exp(self.predict_risk(X))[:, None] * H0[None, :])
+        H = np.asarray(self.baseline_cumulative_hazard_)
+        if H.ndim == 1:
+            H0 = step_function(self.event_times_, H, times, before=0.0)[None, :]  # (1, T)
+        else:  # one baseline per stratum, picked row by row
+            codes = self._strata_codes(X)
+            H0 = np.stack([step_function(self.event_times_, h, times, before=0.0) for h in H])[codes]  # (n, T)
+        return np.exp(-np.exp(self.predict_risk(X))[:, None] * H0)
 
     def linear_coefficients(self) -> pd.Series:
         """Coefficients :math:`\\hat\\beta` of a linear predictor (``hidden_sizes=()``) on the original input scale.

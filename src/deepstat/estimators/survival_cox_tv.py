@@ -37,7 +37,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
     id_col, start_col, stop_col, event_col : str, default="id", "start", "stop", "event"
         Columns of ``X`` holding the subject id, the interval and the event flag; every other
         column is a covariate.
-    ties, hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr,
+    ties, strata, hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr,
     batch_size, max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction,
     patience, lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepCoxPH`. The validation part for early stopping holds whole subjects,
@@ -74,6 +74,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         "start_col": _COLUMN,
         "stop_col": _COLUMN,
         "event_col": _COLUMN,
+        "strata": DeepCoxPH._constraints["strata"],
     }
     _saved_values = ("risk_offset_", "time_grid_", "n_subjects_")
 
@@ -84,6 +85,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         stop_col: str = "stop",
         event_col: str = "event",
         ties: str = "efron",
+        strata: str | Sequence[str] | None = None,
         hidden_sizes: Sequence[int] = (32, 32),
         activation: str = "relu",
         batch_norm: bool = True,
@@ -113,7 +115,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         self.stop_col = stop_col
         self.event_col = event_col
         super().__init__(
-            ties=ties, hidden_sizes=hidden_sizes, activation=activation, batch_norm=batch_norm, dropout=dropout,
+            ties=ties, strata=strata, hidden_sizes=hidden_sizes, activation=activation, batch_norm=batch_norm, dropout=dropout,
             init=init, standardize=standardize, optimizer=optimizer, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping,
             validation_fraction=validation_fraction, patience=patience, lr_schedule=lr_schedule,
@@ -183,16 +185,17 @@ class DeepCoxTimeVarying(DeepCoxPH):
             raise ValueError(f"`y` of {caller} must be None: the outcome is in the columns of X. Got {type(y).__name__} instead.")
         covariates = self._covariates(X, fitting=True)
         start, stop, event = self._check_intervals(X)
+        stratum = self._fit_strata(X)
         Z = self._encode_X(covariates, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None
         self._check_lengths(Z.shape[0], stop.shape[0], fitting=True)
         start_rank, stop_rank = dense_rank(start, stop)
-        target = torch.as_tensor(np.column_stack([start_rank, stop_rank, event]), dtype=Z.dtype)
+        columns = [start_rank, stop_rank, event] if stratum is None else [start_rank, stop_rank, event, stratum]
+        target = torch.as_tensor(np.column_stack(columns), dtype=Z.dtype)
         ids = X[self.id_col].to_numpy()
-        self._fit_objective(
-            Z, target, weight, CoxTimeVaryingLoss(self.ties), 1, strata=event.astype(np.int64), groups=ids
-        )
-        self._fit_baseline(Z, stop, event, weight, start)
+        split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
+        self._fit_objective(Z, target, weight, CoxTimeVaryingLoss(self.ties), 1, strata=split_by, groups=ids)
+        self._fit_baseline(Z, stop, event, weight, start, stratum=stratum)
         self.n_subjects_ = int(pd.unique(ids).shape[0])
         return self
 

@@ -63,3 +63,68 @@ def test_summary_survives_save(poisson_model, tmp_path) -> None:
     model.save(tmp_path / "m")
     loaded = DeepRegressor.load(tmp_path / "m")
     assert loaded.summary(X, y).equals(model.summary(X, y))
+
+
+def _rossi():
+    from lifelines.datasets import load_rossi
+
+    df = load_rossi()
+    return df.drop(columns=["week", "arrest"]), (df["week"].to_numpy(float), df["arrest"].to_numpy())
+
+
+def test_survival_summaries_report_discrimination_ibs_and_d_calibration() -> None:
+    from deepstat.estimators import DeepAFT, DeepCoxPH
+    from deepstat.metrics.survival import concordance_index_harrell
+    from deepstat.metrics.survival_scores import d_calibration
+
+    X, y = _rossi()
+    Xtr, Xte = X.iloc[:300], X.iloc[300:]
+    ytr, yte = (y[0][:300], y[1][:300]), (y[0][300:], y[1][300:])
+    cox = DeepCoxPH(hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(Xtr, ytr)
+    table = cox.summary(Xte, yte)["value"]
+    assert table["objective"] == "Cox partial likelihood (efron ties)"
+    assert "train log-likelihood" not in table  # a partial likelihood is not a likelihood of y: no NaN row
+    assert table["train partial log-likelihood"] < 0
+    assert table["test rows"] == 132 and table["test events"] == int(yte[1].sum())
+    assert table["test Harrell C"] == pytest.approx(concordance_index_harrell(*yte, cox.predict_risk(Xte)), abs=1e-12)
+    assert 0 < table["test integrated Brier score"] < 0.25
+    grid = np.unique(np.concatenate([cox.time_grid_, yte[0]]))
+    expected = d_calibration(*yte, cox.predict_survival_function(Xte, grid).to_numpy(), times=grid)
+    assert table["D-calibration p-value"] == pytest.approx(expected.pvalue, abs=1e-12)
+    aft = DeepAFT(family="weibull", hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(Xtr, ytr)
+    table = aft.summary(Xte, yte)["value"]  # was a ValueError: no PIT for censored times
+    assert table["test log-likelihood"] == pytest.approx(aft.log_likelihood(Xte, yte))
+    assert np.isfinite(table["train log-likelihood"]) and "PIT KS p-value" not in table
+
+
+def test_summary_of_a_linear_cox_partial_likelihood_is_lifelines_value() -> None:
+    from lifelines import CoxPHFitter
+
+    from deepstat.estimators import DeepCoxPH
+
+    X, y = _rossi()
+    reference = CoxPHFitter().fit(X.assign(week=y[0], arrest=y[1]), "week", "arrest")
+    model = DeepCoxPH(hidden_sizes=(), optimizer="lbfgs", dtype="float64", early_stopping=False, max_epochs=30, verbose=0)
+    table = model.fit(X, y).summary()["value"]
+    assert table["train partial log-likelihood"] == pytest.approx(reference.log_likelihood_, abs=1e-6)  # -658.7477
+
+
+def test_quantile_and_task_loss_summaries(rng: np.random.Generator) -> None:
+    from deepstat.estimators import DeepQuantileRegressor
+
+    X = rng.normal(size=(400, 2))
+    y = X[:, 0] + rng.normal(size=400)
+    dqr = DeepQuantileRegressor(quantiles=[0.1, 0.5, 0.9], hidden_sizes=(8,), max_epochs=40, random_state=0, verbose=0)
+    table = dqr.fit(X[:300], y[:300]).summary(X[300:], y[300:])["value"]
+    q = dqr.predict_quantiles(X[300:])
+    assert table["test share of y <= q0.9"] == pytest.approx(np.mean(y[300:] <= q[:, 2]))
+    r = y[300:, None] - q
+    levels = np.array([0.1, 0.5, 0.9])
+    assert table["test mean pinball loss"] == pytest.approx(np.mean(np.maximum(levels * r, (levels - 1) * r)))
+    assert "train log-likelihood" not in table
+    huber = DeepRegressor(loss="huber", hidden_sizes=(8,), max_epochs=10, random_state=0, verbose=0).fit(X, y)
+    table = huber.summary(X, y)["value"]
+    assert table["objective"] == "huber loss"
+    assert table["test RMSE"] == pytest.approx(np.sqrt(np.mean((huber.predict(X) - y) ** 2)))
+    with pytest.raises(ValueError, match=r"`y` of DeepRegressor.summary must be given with `X`"):
+        huber.summary(X)

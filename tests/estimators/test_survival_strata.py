@@ -69,6 +69,7 @@ def test_stratified_deep_cox_fits_saves_and_loads(rossi, tmp_path) -> None:
     loaded = load(tmp_path / "m")
     assert [tuple(v) for v in loaded.strata_levels_] == [(0,), (1,)]
     pd.testing.assert_frame_equal(loaded.predict_survival_function(X, TIMES), model.predict_survival_function(X, TIMES))
+    assert loaded.summary(X, (time, event)).equals(model.summary(X, (time, event)))  # partial likelihood and strata kept
 
 
 def test_stratified_fit_with_eval_set(rossi) -> None:

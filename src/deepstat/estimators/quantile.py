@@ -165,6 +165,23 @@ class DeepQuantileRegressor(DeepRegressor):
             scale[1:] = 1.0
         return torch.as_tensor(q, dtype=torch.float64), torch.as_tensor(scale, dtype=torch.float64), spread
 
+    # ------------------------------------------------------------------ summary
+    def _summary_fit_rows(self) -> dict[str, Any]:
+        return {"objective": "pinball loss", "quantile levels": ", ".join(f"{q:g}" for q in self.quantiles_)}
+
+    def _summary_test_rows(self, X: Any, y: Any) -> dict[str, Any]:
+        """Mean pinball loss over the levels and, per level, the share of ``y`` at or below its quantile."""
+        pred = self._quantile_matrix(X)
+        target = self._encode_target(y, fitting=False).double().numpy().reshape(-1)
+        self._check_lengths(pred.shape[0], target.shape[0])
+        levels = np.asarray(self.quantiles_)
+        residual = target[:, None] - pred
+        pinball = np.maximum(levels * residual, (levels - 1.0) * residual)
+        rows: dict[str, Any] = {"test mean pinball loss": float(pinball.mean())}
+        for j, level in enumerate(levels):  # calibrated quantiles: about `level` of y at or below them
+            rows[f"test share of y <= q{level:g}"] = float(np.mean(target <= pred[:, j]))
+        return rows
+
     # ------------------------------------------------------------------ predict
     def _quantile_matrix(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "module_")

@@ -25,7 +25,10 @@ class SummaryMixin:
             Held-out data. With them the table adds the test log-likelihood (mean per
             observation, constants included) and the PIT calibration check: the
             Kolmogorov-Smirnov statistic and p-value of the PIT values against U(0, 1)
-            (univariate families; randomised PIT for discrete ones).
+            (univariate families; randomised PIT for discrete ones). Models fitted by a task
+            loss report the test RMSE and MAE (accuracy for classifiers); quantile and survival
+            models report their own scores (pinball loss and coverage; C-index, integrated Brier
+            score and D-calibration).
 
         Returns
         -------
@@ -43,8 +46,6 @@ class SummaryMixin:
         'poisson'
         """
         check_is_fitted(self, "module_")
-        from deepstat.metrics import pit_ks_test
-
         history = self.history_.to_frame()
         best = history.loc[history["val_loss"].idxmin()] if history["val_loss"].notna().any() else None
         n_weights = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
@@ -53,7 +54,7 @@ class SummaryMixin:
         network = "linear predictor" if not hidden else f"MLP {' -> '.join(map(str, widths))} ({self.activation})"
         rows: dict[str, Any] = {
             "estimator": type(self).__name__,
-            "family": self.family_.name if self.family_ is not None else "none (task loss)",
+            "family": self.family_.name if self.family_ is not None else "none",
             "family parameters": ", ".join(self.family_.eta_names()) if self.family_ is not None else "",
             "training rows": int(self.n_train_),
             "input columns": int(self.n_features_in_),
@@ -64,16 +65,35 @@ class SummaryMixin:
             "epochs run": int(self.n_epochs_),
             "best epoch": int(self.history_.best_epoch),
             "best validation loss": float(best["val_loss"]) if best is not None else np.nan,
-            "train log-likelihood": float(getattr(self, "train_log_likelihood_", np.nan)),
+            **self._summary_fit_rows(),
         }
-        if X is not None and self.family_ is not None:
+        if X is not None:
+            if y is None:
+                raise ValueError(
+                    f"`y` of {type(self).__name__}.summary must be given with `X` (held-out data). Got None instead."
+                )
             rows["test rows"] = int(len(X))
-            rows["test log-likelihood"] = self.log_likelihood(X, y)
-            if not self.family_.event_shape and getattr(self, "classes_", None) is None:
-                statistic, pvalue = pit_ks_test(self.predict_pit(X, y))
-                rows["PIT KS statistic"] = float(statistic)
-                rows["PIT KS p-value"] = float(pvalue)
+            rows.update(self._summary_test_rows(X, y))
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)}).rename_axis("quantity")
+
+    def _summary_fit_rows(self) -> dict[str, Any]:
+        """Rows about the fit to the training data (estimators with another objective override this)."""
+        if self.family_ is None:
+            return {"objective": f"{getattr(self, 'loss', None) or 'task'} loss"}
+        return {"train log-likelihood": float(getattr(self, "train_log_likelihood_", np.nan))}
+
+    def _summary_test_rows(self, X: Any, y: Any) -> dict[str, Any]:
+        """Rows about held-out data: the log-likelihood and the PIT check of a distributional model."""
+        from deepstat.metrics import pit_ks_test
+
+        if self.family_ is None:  # a task loss (Huber, focal ...): no likelihood, score the point predictions
+            return self._summary_point_rows(X, y)
+        rows: dict[str, Any] = {"test log-likelihood": self.log_likelihood(X, y)}
+        if not self.family_.event_shape and getattr(self, "classes_", None) is None:
+            statistic, pvalue = pit_ks_test(self.predict_pit(X, y))
+            rows["PIT KS statistic"] = float(statistic)
+            rows["PIT KS p-value"] = float(pvalue)
+        return rows
 
     def print_summary(self, X: Any = None, y: Any = None, *, console: Console | None = None) -> None:
         """Print :meth:`summary` as a table (rich)."""
@@ -84,3 +104,15 @@ class SummaryMixin:
             text = f"{value:.4f}" if isinstance(value, float) else str(value)
             table.add_row(str(name), text)
         (console or Console()).print(table)
+
+    def _summary_point_rows(self, X: Any, y: Any) -> dict[str, Any]:
+        """Accuracy of a classifier, RMSE and MAE of a regressor, from ``predict``."""
+        from deepstat.metrics import mean_absolute_error, root_mean_squared_error
+
+        prediction = self.predict(X)
+        if getattr(self, "classes_", None) is not None:
+            return {"test accuracy": float(np.mean(np.asarray(prediction) == np.asarray(y)))}
+        return {
+            "test RMSE": root_mean_squared_error(y, prediction),
+            "test MAE": mean_absolute_error(y, prediction),
+        }

@@ -96,6 +96,7 @@ class DeepAFT(SurvivalEstimator):
         "heteroscedastic": [BOOL],
     }
     _saved_values = ("time_grid_",)
+    _objective_label = "censored likelihood (log f for events, log S for censored times)"
 
     def __init__(
         self,

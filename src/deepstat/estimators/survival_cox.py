@@ -218,7 +218,7 @@ class DeepCoxPH(SurvivalEstimator):
         "strata": [InstanceOf((type(None), str, int, list, tuple), "None, a column name or a list of column names")],
     }
     _saved_arrays = ("event_times_", "baseline_cumulative_hazard_")  # safetensors (persistence.py)
-    _saved_values = ("risk_offset_", "time_grid_")  # config.json
+    _saved_values = ("risk_offset_", "time_grid_", "train_partial_log_likelihood_")  # config.json
     _saved_objects = ("strata_levels_",)  # config.json, restored as they are (not as float arrays)
 
     def __init__(
@@ -298,7 +298,18 @@ class DeepCoxPH(SurvivalEstimator):
         split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
         self._fit_objective(Z, target, weight, CoxPHLoss(self.ties), 1, strata=split_by, validation=validation)
         self._fit_baseline(Z, time, event, weight, stratum=stratum)
+        self._store_partial_log_likelihood(Z, target, weight, CoxPHLoss(self.ties))
         return self
+
+    @property
+    def _objective_label(self) -> str:
+        return f"Cox partial likelihood ({self.ties} ties)"
+
+    def _store_partial_log_likelihood(self, Z: Tensor, target: Tensor, weight: Tensor | None, loss: Any) -> None:
+        """The log partial likelihood of all rows given to fit (a sum, as lifelines' ``log_likelihood_``)."""
+        with torch.no_grad():
+            nll = loss(self._eta_fitted(Z), target, weight=weight, reduction="sum")
+        self.train_partial_log_likelihood_ = -float(nll)
 
     # ------------------------------------------------------------------ strata
     def _fit_strata(self, X: Any) -> np.ndarray | None:

@@ -76,7 +76,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         "event_col": _COLUMN,
         "strata": DeepCoxPH._constraints["strata"],
     }
-    _saved_values = ("risk_offset_", "time_grid_", "n_subjects_")
+    _saved_values = ("risk_offset_", "time_grid_", "n_subjects_", "train_partial_log_likelihood_")
 
     def __init__(
         self,
@@ -196,6 +196,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
         self._fit_objective(Z, target, weight, CoxTimeVaryingLoss(self.ties), 1, strata=split_by, groups=ids)
         self._fit_baseline(Z, stop, event, weight, start, stratum=stratum)
+        self._store_partial_log_likelihood(Z, target, weight, CoxTimeVaryingLoss(self.ties))
         self.n_subjects_ = int(pd.unique(ids).shape[0])
         return self
 

@@ -141,6 +141,7 @@ class LogisticHazard(_DiscreteTime):
 
     _constraints = _DISCRETE_CONSTRAINTS
     _saved_values = ("cuts_", "time_grid_")
+    _objective_label = "discrete-time hazard likelihood"
 
     def __init__(
         self,
@@ -270,6 +271,7 @@ class DeepHit(_DiscreteTime):
         "sigma": [Interval(Real, 0, None, closed="neither")],
     }
     _saved_values = ("cuts_", "time_grid_", "n_causes_")
+    _objective_label = "DeepHit likelihood + ranking loss"
 
     def __init__(
         self,

@@ -10,8 +10,10 @@ Protocol, as the issue measured its anchors:
 - lifelines ``CoxPHFitter()`` on the whole training part (one-hot coding, first level dropped; when its Newton
   steps fail to converge, as on 2 FLCHAIN splits, refitted with damped steps ``fit_options={"step_size": 0.2}``
   (the same unpenalised model), counted in the JSON);
-- pycox's DeepSurv in the same run when pycox is installed (with ``scipy.integrate.simps`` and
-  ``torch.load(weights_only=False)`` restored here only), else reported as unavailable;
+- pycox's DeepSurv in the same run when pycox is installed (``pip install -e ".[bench]"``; with
+  ``scipy.integrate.simps`` and ``torch.load(weights_only=False)`` restored here only), else reported as
+  unavailable: the same MLP on one-hot, standardised inputs, Adam at 1e-2, batch 256, pycox's early stopping
+  (patience 10) on a stratified 20% of the training part; its time per epoch is its fit time over its epochs;
 - scores on the test part: Harrell's C of the predicted risk, and the integrated Brier score (IPCW with the
   Kaplan-Meier censoring distribution of the training part; trapezoid rule over 100 equally spaced times from the
   test part's 5th to 95th time percentile, scikit-survival's convention), mean over the 5 splits;
@@ -49,6 +51,7 @@ RESULTS = ROOT / "bench" / "results" / "survival.json"
 DATASETS = ("gbsg2", "whas500", "flchain")
 TIMING_REPEATS = 3  # timings: the smallest of 3 medians over epochs (timeit's convention), for each loop
 LIFELINES_DAMPED: list[int] = []  # fits that needed fit_options={"step_size": 0.2}, counted in the JSON
+PYCOX_MS_PER_EPOCH: list[float] = []  # pycox's fit time over its number of epochs (validation included), per fit
 # anchors measured by the issue (test Harrell C / IBS, mean over the 5 splits)
 ANCHORS = {
     "gbsg2": {"lifelines Cox": (0.646, 0.192), "pycox DeepSurv": (0.644, 0.193)},
@@ -134,7 +137,9 @@ def run_pycox(Xtr, ttr, etr, Xte, grid, seed) -> tuple[np.ndarray, np.ndarray]:
         )
         net = tt.practical.MLPVanilla(xa.shape[1], [32, 32], 1, True, 0.1, output_bias=False)
         model = CoxPH(net, tt.optim.Adam(lr=1e-2))
-        model.fit(xa, (ta, ea), 256, 500, [tt.callbacks.EarlyStopping()], verbose=False, val_data=(xv, (tv, ev)))
+        start = time.perf_counter()
+        log = model.fit(xa, (ta, ea), 256, 500, [tt.callbacks.EarlyStopping()], verbose=False, val_data=(xv, (tv, ev)))
+        PYCOX_MS_PER_EPOCH.append(1e3 * (time.perf_counter() - start) / len(log.to_pandas()))
         model.compute_baseline_hazards()
         xte = scaler.transform(Xte).astype("float32")
         surv = model.predict_surv_df(xte)
@@ -219,6 +224,8 @@ def bench_dataset(name: str, seeds: list[int], pycox_ok: bool) -> dict[str, Any]
                 "repeats": {"deepstat": ms_ours, "bare_loop": ms_bare},
             }
             timing["ratio"] = timing["deepstat_ms_per_epoch"] / timing["bare_loop_ms_per_epoch"]
+            if pycox_ok:  # pycox's own mini-batch loop (batch 256, as its examples), fit of seed 0
+                timing["pycox_ms_per_epoch"] = PYCOX_MS_PER_EPOCH[-1]
     summary = {
         model: {
             "c_mean": float(np.mean([r[0] for r in values])),
@@ -260,6 +267,7 @@ def main() -> None:
         print(
             f"{name:9} ms/epoch ({tm['train_rows']} rows, {tm['epochs']} epochs): deepstat {tm['deepstat_ms_per_epoch']:.2f}, "
             f"bare loop {tm['bare_loop_ms_per_epoch']:.2f} ({tm['ratio']:.2f}x)"
+            + (f", pycox {tm['pycox_ms_per_epoch']:.2f}" if "pycox_ms_per_epoch" in tm else "")
         )
     print(f"pycox: {pycox_note}")
     payload = {

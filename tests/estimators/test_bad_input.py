@@ -69,7 +69,19 @@ def test_negative_sample_weight_is_named(data, shape) -> None:
 def test_text_in_numeric_array_is_a_type_error(word) -> None:
     X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=object)
     X[1, 0] = word
+    if word.strip().lower() in ("nan", "inf", "infinity"):  # text that Python reads as a float (hypothesis found INFINITY)
+        with pytest.raises(ValueError, match=r"`X` of DeepRegressor must contain only finite values. Got 1 NaN"):
+            DeepRegressor(**FAST).fit(X, np.arange(3.0))
+        return
     with pytest.raises(TypeError, match=r"`X` of DeepRegressor must be numeric"):
+        DeepRegressor(**FAST).fit(X, np.arange(3.0))
+
+
+@pytest.mark.parametrize("word", ["nan", "INFINITY", "Inf"])
+def test_text_that_reads_as_a_non_finite_float_is_named(word) -> None:
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=object)
+    X[1, 0] = word
+    with pytest.raises(ValueError, match=r"`X` of DeepRegressor must contain only finite values. Got 1 NaN or infinite"):
         DeepRegressor(**FAST).fit(X, np.arange(3.0))
 
 

@@ -15,7 +15,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline
-from deepstat.estimators import DeepRegressor
+from deepstat.estimators import DeepClassifier, DeepRegressor
 from deepstat.metrics import diebold_mariano
 from deepstat.report import CLASSIFICATION_METRICS, REGRESSION_METRICS, ComparisonResult, compare, compare_fitted, evaluate
 
@@ -188,6 +188,11 @@ def test_compare_rejects_bad_settings(rng: np.random.Generator, kwargs: dict, ma
         ([], ValueError, "`models` of compare must hold at least one estimator"),
         ([DeepRegressor(loss=lambda *a, **k: 0.0)], ValueError, "must be fitted by a likelihood"),
         ([GLMBaseline(), MultinomialLogitBaseline()], ValueError, "must be all classifiers or all regressors"),
+        (
+            [DeepClassifier(), GLMBaseline("bernoulli")],
+            ValueError,
+            r"all classifiers or all regressors.*compare a DeepClassifier with MultinomialLogitBaseline\(\)",
+        ),
     ],
 )
 def test_compare_rejects_objects_that_cannot_be_fitted_and_scored(rng, models, error, match) -> None:

@@ -68,18 +68,38 @@ def test_global_rng_is_not_disturbed(global_random_seed: int, squared_error, mak
 
 
 def test_early_stopping_restores_best_epoch(global_random_seed: int, squared_error, make_regression, make_mlp) -> None:
-    X, y = make_regression(global_random_seed, n=128)
-    # validation data from the opposite relationship: its loss gets worse as training fits the train data
-    val = TensorBatches(X[:32], -y[:32])
+    X, y = make_regression(global_random_seed, n=160)
+    # validation rows of the same relationship, few and noisy: the fit improves on them, then overfits
+    noise = torch.randn(32, generator=torch.Generator().manual_seed(global_random_seed)).reshape(y[:32].shape)
+    val = TensorBatches(X[:32], y[:32] + 2.0 * noise)
     keeper = WeightsPerEpoch()
-    cfg = _quiet(optimizer="adam", lr=0.05, batch_size=32, max_epochs=50, patience=3, random_state=global_random_seed)
+    cfg = _quiet(optimizer="adam", lr=0.05, batch_size=32, max_epochs=60, patience=3, random_state=global_random_seed)
     net = make_mlp(global_random_seed)
-    history = fit_module(net, squared_error, TensorBatches(X, y), cfg, validation=val, callbacks=[keeper])
-    assert history.stopped_early and history.n_epochs == history.best_epoch + 3 < 50
+    history = fit_module(net, squared_error, TensorBatches(X[32:], y[32:]), cfg, validation=val, callbacks=[keeper])
+    assert history.best_epoch >= 1
+    assert history.n_epochs == min(history.best_epoch + 3, 60)
     val_losses = [r["val_loss"] for r in history.records]
     assert history.best_loss == min(val_losses) and val_losses.index(min(val_losses)) + 1 == history.best_epoch
     best = keeper.states[history.best_epoch]
     assert all(torch.equal(v, best[k]) for k, v in net.state_dict().items())
+
+
+def test_a_fit_that_only_gets_worse_keeps_its_starting_weights(
+    global_random_seed: int, squared_error, make_regression, make_mlp
+) -> None:
+    from deepstat.train import NoImprovementWarning
+
+    X, y = make_regression(global_random_seed, n=128)
+    # validation data from the opposite relationship: its loss gets worse from the first step on
+    val = TensorBatches(X[:32], -y[:32])
+    cfg = _quiet(optimizer="adam", lr=0.05, batch_size=32, max_epochs=50, patience=3, random_state=global_random_seed)
+    net = make_mlp(global_random_seed)
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    with pytest.warns(NoImprovementWarning, match=r"No epoch of fit_module improved the validation loss of the starting"):
+        history = fit_module(net, squared_error, TensorBatches(X, y), cfg, validation=val)
+    assert history.best_epoch == 0 and history.stopped_early and history.n_epochs == 3
+    assert history.best_loss < min(r["val_loss"] for r in history.records)
+    assert all(torch.equal(v, start[k]) for k, v in net.state_dict().items())
 
 
 def test_without_early_stopping_keeps_last_weights(

@@ -178,8 +178,20 @@ def _named_models(models: Mapping[str, Any] | Sequence[Any], caller: str) -> dic
         raise ValueError(
             f"`models` of {caller} must be all classifiers or all regressors. Got classifiers "
             f"{[n for n, c in kinds.items() if c]!r} and regressors {[n for n, c in kinds.items() if not c]!r} instead."
+            + _classifier_baseline_hint(named)
         )
     return named
+
+
+def _classifier_baseline_hint(named: dict[str, Any]) -> str:
+    """A pointer to the classifier baseline when a Bernoulli/binomial GLM is compared with a classifier."""
+    glm_families = [getattr(m, "family", None) for m in named.values() if type(m).__name__ == "GLMBaseline"]
+    if any(f in ("bernoulli", "binomial") for f in glm_families):
+        return (
+            " A Bernoulli GLMBaseline is a regressor of the probability; compare a DeepClassifier with "
+            "MultinomialLogitBaseline() (logistic regression for two classes)."
+        )
+    return ""
 
 
 def _splits(

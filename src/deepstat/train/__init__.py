@@ -6,7 +6,7 @@ from deepstat.train.checkpoint import load_checkpoint, save_checkpoint
 from deepstat.train.config import TrainConfig
 from deepstat.train.data import Batch, BatchSource, SubsetBatches, TensorBatches, split_validation
 from deepstat.train.distributed import init_distributed, is_main_process
-from deepstat.train.engine import TrainingDivergedError, fit_module
+from deepstat.train.engine import NoImprovementWarning, TrainingDivergedError, fit_module
 from deepstat.train.history import History
 from deepstat.train.optim import make_optimizer, make_scheduler, penalized_parameters, penalty_term
 from deepstat.train.progress import EpochProgress
@@ -20,6 +20,7 @@ __all__ = [
     "SubsetBatches",
     "TensorBatches",
     "TrainConfig",
+    "NoImprovementWarning",
     "TrainingDivergedError",
     "fit_module",
     "init_distributed",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,9 +29,13 @@ from deepstat.train.progress import EpochProgress
 from deepstat.train.state import restore_training_state, write_training_state
 from deepstat.utils import resolve_seed, torch_threads
 
-__all__ = ["fit_module", "TrainingDivergedError"]
+__all__ = ["fit_module", "NoImprovementWarning", "TrainingDivergedError"]
 
 LossFn = Callable[..., Tensor]
+
+
+class NoImprovementWarning(UserWarning):
+    """Early stopping kept the starting weights: no epoch improved their validation loss."""
 
 
 class TrainingDivergedError(FloatingPointError, RuntimeError):
@@ -393,6 +398,12 @@ class _Trainer:
             model = DistributedDataParallel(module, device_ids=device_ids)
         main = dist_utils.is_main_process()
         module.train()
+        if checkpoint is None and cfg.early_stopping and self.validation is not None:
+            # epoch 0: the starting weights are a candidate, so that a fit that only ever gets worse
+            # (a learning rate far too large) ends where it started, not at its least bad epoch
+            start_loss = self._evaluate()
+            if math.isfinite(start_loss):
+                self.history.best_loss = start_loss
         for cb in callbacks:
             cb.on_train_begin(module)
         with EpochProgress(cfg.max_epochs, cfg.verbose if main else 0, start=self.epoch) as progress:
@@ -423,6 +434,14 @@ class _Trainer:
         self.history.stopped_early = self.stopped
         if cfg.early_stopping:
             module.load_state_dict(self.best_state)
+            if self.history.best_epoch == 0 and self.history.n_epochs > 0 and main:
+                warnings.warn(
+                    f"No epoch of fit_module improved the validation loss of the starting weights "
+                    f"({self.history.best_loss:.6g}) in {self.history.n_epochs} epoch(s): the module keeps its starting "
+                    f"weights. Use a smaller learning rate (`lr` is {float(self.optimizer.param_groups[0]['lr'])!r}).",
+                    NoImprovementWarning,
+                    stacklevel=3,
+                )
         module.train(was_training)
         for cb in callbacks:
             cb.on_train_end(module, self.history)

@@ -13,6 +13,7 @@ from deepstat.inference.cqr import ConformalQuantileRegressor
 from deepstat.inference.ensemble import DeepEnsemble
 from deepstat.inference.mc_dropout import MCDropout
 from deepstat.inference.mixture import EqualMixture
+from deepstat.inference.survival_ensemble import SurvivalEnsemble
 
 __all__ = [
     "ConformalClassifier",
@@ -21,6 +22,7 @@ __all__ = [
     "EqualMixture",
     "MCDropout",
     "SplitConformalRegressor",
+    "SurvivalEnsemble",
     "class_scores",
     "conformal_quantile",
 ]

@@ -1,0 +1,176 @@
+"""Deep ensembles of survival models: M independently seeded networks, predicting with their averaged survival curves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from deepstat.inference._checks import check_positive_int, require_method
+from deepstat.metrics.survival import concordance_index_harrell
+from deepstat.utils.survival import check_survival_target
+from deepstat.utils.validation import format_values, resolve_seed
+
+__all__ = ["SurvivalEnsemble"]
+
+
+def _check_times(times: Any, caller: str) -> np.ndarray:
+    grid = np.atleast_1d(np.asarray(times, dtype=np.float64))
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(f"`times` of {caller} must be a non-empty 1-D array of times. Got shape {grid.shape} instead.")
+    bad = ~np.isfinite(grid) | (grid < 0)
+    if bad.any():
+        raise ValueError(
+            f"`times` of {caller} must be finite and non-negative. Got {int(bad.sum())} offending value(s) "
+            f"{format_values(grid[bad])} instead."
+        )
+    return grid
+
+
+class SurvivalEnsemble(BaseEstimator):
+    r"""A deep ensemble of survival models: the average of M independently seeded fits' survival curves.
+
+    Each member is ``clone(estimator).set_params(random_state=seed_m)`` fitted on all the data
+    (so initialisation, early-stopping split and dropout differ). The ensemble's survival curve is
+    the members' average, the survival function of their equally weighted mixture,
+
+    .. math:: \bar S(t \mid x) = \frac1M \sum_{m=1}^M S_m(t \mid x),
+
+    a proper survival curve (non-increasing, in [0, 1]) whatever the members' model (DeepCoxPH,
+    DeepAFT, LogisticHazard ...). Averaging removes much of the seed-to-seed variance of a
+    network fitted to a few hundred rows: on inner splits of the training parts of GBSG2,
+    WHAS500 and FLCHAIN, 5 DeepCoxPH members lowered the integrated Brier score of one fit
+    by 0.0004 to 0.013 and raised Harrell's C by 0.002 to 0.010 (``bench/survival_defaults.py``).
+
+    Parameters
+    ----------
+    estimator : survival estimator
+        Unfitted, with a ``random_state`` parameter, ``predict_survival_function(X, times)`` and
+        ``predict_risk(X)`` (the deep survival estimators of :mod:`deepstat.estimators`).
+    n_members : int, default=5
+        Number of members ``M``.
+    random_state : int, numpy generator or None, default=None
+        Seeds the members' seeds (``seeds_``).
+
+    Attributes
+    ----------
+    estimators_ : list of fitted estimators
+    seeds_ : ndarray of shape (n_members,)
+    time_grid_ : ndarray
+        The union of the members' time grids: the default times of the predictions.
+
+    References
+    ----------
+    Lakshminarayanan, Pritzel & Blundell (2017). Simple and scalable predictive uncertainty
+    estimation using deep ensembles. NeurIPS 30.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstat.estimators import DeepCoxPH
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> time = rng.exponential(np.exp(-X[:, 0])); event = rng.uniform(size=200) < 0.8
+    >>> ens = SurvivalEnsemble(DeepCoxPH(hidden_sizes=(8,), max_epochs=20, verbose=0), n_members=3, random_state=0)
+    >>> ens.fit(X, (time, event)).predict_survival_function(X[:2], times=[0.5, 1.0]).shape
+    (2, 2)
+    >>> ens.score(X, (time, event)) > 0.6
+    True
+    """
+
+    def __init__(self, estimator: Any, n_members: int = 5, random_state: Any = None) -> None:
+        self.estimator = estimator
+        self.n_members = n_members
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> SurvivalEnsemble:
+        """Fit ``n_members`` independently seeded clones of ``estimator`` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : survival target
+            As the members take it (structured array, ``(time, event)`` columns or tuple).
+        **fit_params
+            Passed to every member's ``fit`` (``sample_weight``, ``eval_set`` ...).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``n_members`` is not a positive int, or ``estimator`` has no ``random_state`` or lacks
+            ``fit``, ``predict_survival_function`` or ``predict_risk``.
+        """
+        caller = type(self).__name__
+        m = check_positive_int(self.n_members, "n_members", caller)
+        for method in ("fit", "predict_survival_function", "predict_risk"):
+            require_method(self.estimator, method, caller)
+        if "random_state" not in self.estimator.get_params(deep=False):
+            raise ValueError(
+                f"`estimator` of {caller} must have a `random_state` parameter to seed its members. "
+                f"Got {type(self.estimator).__name__}, which has none, instead."
+            )
+        seq = np.random.SeedSequence(resolve_seed(self.random_state))
+        seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
+        members = [clone(self.estimator).set_params(random_state=int(s)).fit(X, y, **fit_params) for s in seeds]
+        self.estimators_ = members
+        self.seeds_ = seeds
+        self.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))
+        return self
+
+    def _times(self, times: Any, method: str) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
+        return self.time_grid_ if times is None else _check_times(times, f"{type(self).__name__}.{method}")
+
+    def predict_survival_function(self, X: Any, times: Any = None) -> pd.DataFrame:
+        """The members' average survival probabilities at ``times`` (default ``time_grid_``).
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, n_times)
+            Rows are samples (the index of ``X`` when it is a DataFrame), columns are times.
+        """
+        grid = self._times(times, "predict_survival_function")
+        frames = [member.predict_survival_function(X, times=grid) for member in self.estimators_]
+        mean = np.mean([frame.to_numpy(dtype=np.float64) for frame in frames], axis=0)
+        return pd.DataFrame(mean, index=frames[0].index, columns=pd.Index(grid, name="time"))
+
+    def predict_cumulative_hazard(self, X: Any, times: Any = None) -> pd.DataFrame:
+        """:math:`-\\log \\bar S(t \\mid x)`, the cumulative hazard of the averaged curve."""
+        surv = self.predict_survival_function(X, times)
+        with np.errstate(divide="ignore"):
+            return -np.log(surv)
+
+    def predict_risk(self, X: Any) -> np.ndarray:
+        """The members' average risk score (for Cox members, the average log partial hazard).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Higher means an earlier event (the ordering of Harrell's C).
+        """
+        check_is_fitted(self, "estimators_")
+        return np.mean([np.asarray(member.predict_risk(X), dtype=np.float64) for member in self.estimators_], axis=0)
+
+    def predict_median_survival(self, X: Any) -> np.ndarray:
+        """The first time of ``time_grid_`` where the averaged curve is at or below 1/2 (``inf`` if never)."""
+        surv = self.predict_survival_function(X).to_numpy()
+        below = surv <= 0.5
+        return np.where(below.any(axis=1), self.time_grid_[below.argmax(axis=1)], np.inf)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Harrell's concordance index of :meth:`predict_risk` on ``(X, y)``."""
+        time, event = check_survival_target(y, f"{type(self).__name__}.score")
+        risk = self.predict_risk(X)
+        if risk.shape[0] != time.shape[0]:
+            raise ValueError(
+                f"`X` and `y` of {type(self).__name__}.score must have the same number of samples. Got {risk.shape[0]} "
+                f"rows in X and {time.shape[0]} in y instead."
+            )
+        return float(concordance_index_harrell(time, event, risk))

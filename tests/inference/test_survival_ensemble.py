@@ -1,0 +1,100 @@
+"""SurvivalEnsemble: the averaged curve of seeded survival fits (checked member by member, and by Jensen's inequality)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from deepstat.baselines import CoxPHBaseline
+from deepstat.estimators import DeepAFT, DeepCoxPH, DeepRegressor
+from deepstat.inference import SurvivalEnsemble
+from deepstat.metrics.survival_scores import integrated_brier_score
+
+FAST = {"hidden_sizes": (8,), "max_epochs": 25, "verbose": 0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    time = rng.exponential(np.exp(-X[:, 0] - 0.5 * X[:, 1] ** 2))
+    censor = rng.exponential(1.5, 300)
+    return X, np.minimum(time, censor), time <= censor
+
+
+@pytest.fixture(scope="module")
+def ensemble(data):
+    X, t, e = data
+    return SurvivalEnsemble(DeepCoxPH(**FAST), n_members=4, random_state=0).fit(X[:200], (t[:200], e[:200]))
+
+
+def test_the_ensemble_curve_is_the_members_average(data, ensemble) -> None:
+    X, _, _ = data
+    grid = [0.2, 0.5, 1.0, 2.0]
+    members = np.stack([m.predict_survival_function(X[200:], grid).to_numpy() for m in ensemble.estimators_])
+    ours = ensemble.predict_survival_function(X[200:], grid)
+    np.testing.assert_allclose(ours.to_numpy(), members.mean(axis=0), rtol=0, atol=1e-15)
+    assert list(ours.columns) == grid and len({tuple(m.seed_ for m in ensemble.estimators_)}) == 1
+    assert len(set(int(s) for s in ensemble.seeds_)) == 4  # distinct seeds
+    np.testing.assert_allclose(ensemble.predict_cumulative_hazard(X[200:], grid).to_numpy(), -np.log(ours.to_numpy()))
+    risk = np.mean([m.predict_risk(X[200:]) for m in ensemble.estimators_], axis=0)
+    np.testing.assert_array_equal(ensemble.predict_risk(X[200:]), risk)
+    full = ensemble.predict_survival_function(X[200:205])
+    assert np.all(np.diff(full.to_numpy(), axis=1) <= 0) and full.shape[1] == ensemble.time_grid_.shape[0]
+    below = full.to_numpy() <= 0.5
+    expected = np.where(below.any(1), ensemble.time_grid_[below.argmax(1)], np.inf)
+    np.testing.assert_array_equal(ensemble.predict_median_survival(X[200:205]), expected)
+
+
+def test_the_ensemble_brier_score_is_at_most_the_members_mean(data, ensemble) -> None:
+    # the Brier score is convex in S(t | x): by Jensen's inequality the averaged curve scores at most the members' mean
+    X, t, e = data
+    grid = np.linspace(np.quantile(t[200:], 0.1), np.quantile(t[200:], 0.9), 50)
+    train, test = (t[:200], e[:200]), (t[200:], e[200:])
+
+    def ibs(model) -> float:
+        surv = model.predict_survival_function(X[200:], grid).to_numpy()
+        return integrated_brier_score(*test, surv, times=grid, train_time=train[0], train_event=train[1])
+
+    members = [ibs(m) for m in ensemble.estimators_]
+    assert ibs(ensemble) <= np.mean(members) + 1e-12
+    assert ensemble.score(X[200:], test) > 0.6
+
+
+def test_one_member_is_the_member(data) -> None:
+    X, t, e = data
+    ens = SurvivalEnsemble(DeepAFT(family="weibull", **FAST), n_members=1, random_state=3).fit(X, (t, e))
+    alone = clone(ens.estimator).set_params(random_state=int(ens.seeds_[0])).fit(X, (t, e))
+    pd.testing.assert_frame_equal(ens.predict_survival_function(X[:5], [0.5, 1.0]), alone.predict_survival_function(X[:5], [0.5, 1.0]))
+
+
+def test_the_ensemble_is_compared_with_cox(data) -> None:
+    from deepstat.report import compare
+
+    X, t, e = data
+    result = compare(
+        {"ensemble": SurvivalEnsemble(DeepCoxPH(**FAST), n_members=2, random_state=0), "cox": CoxPHBaseline()},
+        X, (t, e), cv=2, random_state=0, n_boot=20,
+    )
+    summary = result.summary.set_index(["model", "metric"])
+    assert summary.loc[("ensemble", "harrell_c"), "mean"] > 0.6 and result.reference == "cox"
+    assert set(result.tests["model"]) == {"ensemble"}
+
+
+@pytest.mark.parametrize(
+    ("estimator", "n_members", "match"),
+    [
+        (DeepCoxPH(**FAST), 0, r"`n_members` of SurvivalEnsemble"),
+        (DeepRegressor(**FAST), 2, r"`estimator` of SurvivalEnsemble must have a `predict_survival_function` method"),
+        (CoxPHBaseline(), 2, r"`estimator` of SurvivalEnsemble must have a `random_state` parameter"),
+    ],
+)
+def test_bad_input_is_named(data, estimator, n_members, match) -> None:
+    X, t, e = data
+    with pytest.raises(ValueError, match=match):
+        SurvivalEnsemble(estimator, n_members=n_members).fit(X, (t, e))
+    fitted = SurvivalEnsemble(DeepCoxPH(**FAST), n_members=1, random_state=0)
+    with pytest.raises(ValueError, match=r"`times` of SurvivalEnsemble.predict_survival_function must be finite"):
+        fitted.fit(X[:50], (t[:50], e[:50])).predict_survival_function(X[:2], times=[1.0, -1.0])

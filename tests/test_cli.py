@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -114,3 +115,16 @@ def test_real_subprocess_exit_codes(engel_csv: Path, tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "nope" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["fit", "compare"])
+def test_missing_cells_are_named_by_csv_line(command: str, engel_csv: Path, tmp_path: Path, capsys) -> None:
+    frame = pd.read_csv(engel_csv)
+    frame.loc[[4, 200], "income"] = np.nan  # CSV lines 6 and 202 (the header is line 1)
+    frame.loc[7, "foodexp"] = np.inf
+    holes = tmp_path / "holes.csv"
+    frame.to_csv(holes, index=False)
+    args = [command, str(holes), "--target", "foodexp", "--family", "gamma", "--epochs", "1", "--quiet"]
+    assert main(args + (["--out", str(tmp_path / "o")] if command == "fit" else ["--cv", "2"])) == 2
+    err = capsys.readouterr().err
+    assert "missing or infinite values in column(s) ['income', 'foodexp'] on line(s) 6, 9, 202" in err.replace("\n", " ")

@@ -61,6 +61,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _check_complete(frame: pd.DataFrame, data: Path) -> None:
+    """Fail on missing or infinite cells, naming the columns and the CSV line numbers (header = line 1).
+
+    Checked on the whole file before any split, so that the lines named are the file's, not positions
+    within a shuffled training part.
+    """
+    bad = frame.isna()
+    numeric = frame.select_dtypes("number")
+    bad[numeric.columns] |= np.isinf(numeric.to_numpy(dtype=np.float64))
+    if not bad.to_numpy().any():
+        return
+    columns = [str(c) for c in frame.columns[bad.any(axis=0).to_numpy()]]
+    lines = (np.flatnonzero(bad.any(axis=1).to_numpy()) + 2).tolist()  # 0-based row r is line r + 2
+    shown = ", ".join(map(str, lines[:5])) + (f", ... ({len(lines)} lines)" if len(lines) > 5 else "")
+    _fail(
+        f"DATA file {str(data)!r} has missing or infinite values in column(s) {columns} on line(s) {shown}. "
+        "Impute or drop them first."
+    )
+
+
 def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
     if target not in frame.columns:
         _fail(f"--target column {target!r} is not in the data; columns are {list(frame.columns)}.")
@@ -169,6 +189,8 @@ def fit(
     if epochs < 1:
         _fail(f"--epochs must be a positive integer. Got {epochs}.")
     frame = _read_csv(data)
+    if formula is None:  # a formula may leave incomplete columns out: the model checks the columns it uses
+        _check_complete(frame, data)
     if time is not None or event is not None:
         from deepstat.cli_survival import fit_survival_command
 
@@ -307,6 +329,7 @@ def compare(
     from deepstat.report import print_comparison
 
     frame = _read_csv(data)
+    _check_complete(frame, data)
     if time is not None or event is not None:
         from deepstat.cli_survival import compare_survival_command
 

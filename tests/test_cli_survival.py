@@ -62,6 +62,8 @@ def test_compare_prints_deep_vs_cox(gbsg2_csv: Path, capsys) -> None:
         (None, ["--model", "cox"], "--model must be one of coxph"),
         (None, ["--target", "time"], "--target is for regression"),
         (None, ["--event", "time"], "--time and --event must be different columns"),
+        (None, ["--strata", "nope"], "--strata columns ['nope'] are not in the data"),
+        (None, ["--strata", "horTh", "--model", "aft-weibull"], "--strata applies to --model coxph"),
     ],
 )
 @pytest.mark.parametrize("command", ["fit", "compare"])
@@ -105,3 +107,25 @@ def test_evaluate_scores_a_survival_folder(gbsg2_csv: Path, tmp_path: Path, caps
     pd.read_csv(gbsg2_csv).drop(columns=["event"]).to_csv(tmp_path / "no_event.csv", index=False)
     assert main(["evaluate", str(out), str(tmp_path / "no_event.csv")]) == 2
     assert "--event column 'event' is not in the data" in capsys.readouterr().err
+
+
+def test_stratified_cox_fit_and_compare(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "strat"
+    assert main(["fit", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "coxph", "--strata", "horTh",
+                 "--hidden", "8", "--epochs", "10", "--n-boot", "20", "--quiet", "--out", str(out)]) == 0
+    meta = json.loads((out / "cli.json").read_text())
+    from deepstat.estimators import load
+
+    model = load(out / "model")
+    assert model.strata == ["horTh"] and [tuple(v) for v in model.strata_levels_] == [("no",), ("yes",)]
+    assert "horTh" not in model.feature_names_in_
+    assert meta["strata"] == ["horTh"]
+    preds = tmp_path / "p.csv"
+    assert main(["predict", str(out), str(gbsg2_csv), "--out", str(preds), "--quantiles", "1000"]) == 0
+    assert len(pd.read_csv(preds)) == 686
+    capsys.readouterr()
+    assert main(["compare", str(gbsg2_csv), "--time", "time", "--event", "event", "--strata", "horTh", "--hidden", "8",
+                 "--epochs", "5", "--cv", "2", "--n-boot", "20", "--quiet"]) == 0
+    assert "CoxPHBaseline" in capsys.readouterr().out
+    assert main(["fit", str(gbsg2_csv), "--target", "age", "--strata", "horTh", "--out", str(tmp_path / "x")]) == 2
+    assert "--strata is for survival data" in capsys.readouterr().err

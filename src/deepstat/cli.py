@@ -176,6 +176,7 @@ def fit(
     seed: int = typer.Option(0, help="Random seed (split, initialisation, shuffling)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: model/, metrics.json, report.html."),
     n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals of C and IBS."),
+    strata: str = typer.Option(None, help="Survival data, --model coxph: comma-separated columns whose levels are strata (own baseline hazard each)."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Fit a deep model, save it with held-out metrics (JSON) and an HTML report."""
@@ -196,10 +197,12 @@ def fit(
 
         return fit_survival_command(
             data, frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, lr=lr,
-            batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot,
+            batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot, strata=strata,
         )
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
+    if strata is not None:
+        _fail("--strata is for survival data (with --time, --event and --model coxph).")
     hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
@@ -321,6 +324,7 @@ def compare(
     test_size: float = typer.Option(None, help="One random split with this test share instead of cross-validation."),
     seed: int = typer.Option(0, help="Random seed."),
     n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals and paired tests."),
+    strata: str = typer.Option(None, help="Survival data, --model coxph: comma-separated columns whose levels are strata (own baseline hazard each)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Deep model vs the classical model (GLM, multinomial logit, Cox) on the same splits, with a paired test."""
@@ -335,10 +339,12 @@ def compare(
 
         return compare_survival_command(
             frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
-            test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot,
+            test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot, strata=strata,
         )
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
+    if strata is not None:
+        _fail("--strata is for survival data (with --time, --event and --model coxph).")
     hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
     deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1)

@@ -53,7 +53,23 @@ def survival_data(
     return frame.drop(columns=[time, event]), t, e
 
 
-def make_survival_model(name: str, hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, seed: int, verbose: int) -> Any:
+def parse_strata(text: str | None, X: pd.DataFrame, model_name: str) -> list[str] | None:
+    """``--strata a,b`` as a list of columns of ``X`` (only for ``--model coxph``); one-line errors."""
+    if text is None:
+        return None
+    columns = [c.strip() for c in text.split(",") if c.strip()]
+    if model_name != "coxph":
+        _fail(f"--strata applies to --model coxph (a stratified Cox model). Got --model {model_name!r}.")
+    missing = [c for c in columns if c not in X.columns]
+    if not columns or missing:
+        _fail(f"--strata columns {missing or text!r} are not in the data; columns are {list(X.columns)}.")
+    return columns
+
+
+def make_survival_model(
+    name: str, hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, seed: int, verbose: int,
+    strata: list[str] | None = None,
+) -> Any:
     """The deep survival estimator named by ``--model``; unset options keep the estimator's defaults."""
     from deepstat.estimators import DeepAFT, DeepCoxPH, DeepHit, LogisticHazard
 
@@ -65,7 +81,7 @@ def make_survival_model(name: str, hidden: str | None, epochs: int, lr: float | 
     if batch_size is not None:
         settings["batch_size"] = batch_size
     if name == "coxph":
-        return DeepCoxPH(**settings)
+        return DeepCoxPH(strata=strata, **settings)
     if name in ("aft-weibull", "aft-lognormal", "aft-loglogistic"):
         return DeepAFT(family=name.removeprefix("aft-"), **settings)
     if name == "logistic_hazard":
@@ -81,11 +97,11 @@ def _target(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     return survival_target(time, event)
 
 
-def _cox(X: pd.DataFrame, y: np.ndarray) -> Any:
+def _cox(X: pd.DataFrame, y: np.ndarray, strata: list[str] | None = None) -> Any:
     from deepstat.baselines import CoxPHBaseline
 
     try:
-        return CoxPHBaseline().fit(X, y)
+        return CoxPHBaseline(strata=strata).fit(X, y)
     except ValueError as exc:  # e.g. a constant column: the deep model is still reported
         err_console.print(f"[yellow]no linear Cox baseline:[/yellow] {exc}", highlight=False, soft_wrap=True)
         return None
@@ -103,7 +119,7 @@ def _frame_to_json(result: Any) -> dict[str, Any]:
 def fit_survival_command(
     data: Path, frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
     hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, test_size: float, seed: int,
-    out: Path, quiet: bool, n_boot: int,
+    out: Path, quiet: bool, n_boot: int, strata: str | None = None,
 ) -> None:
     """``deepstat fit --time T --event E``: fit, save model/, metrics.json (C, IBS with intervals vs Cox), report.html."""
     from deepstat.report import compare_survival_fitted, print_comparison, write_survival_html
@@ -111,20 +127,21 @@ def fit_survival_command(
     X, t, e = survival_data(frame, time, event, target, "fit")
     if not 0 < test_size < 1:
         _fail(f"--test-size must be in (0, 1). Got {test_size}.")
-    model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1)
+    columns = parse_strata(strata, X, model_name)
+    model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, columns)
     rows = np.arange(len(t))
     train, test = train_test_split(rows, test_size=test_size, random_state=seed, stratify=e if e.sum() >= 2 and (~e).sum() >= 2 else None)
     train, test = np.sort(train), np.sort(test)
     X_tr, X_te = X.iloc[train], X.iloc[test]
     y_tr, y_te = _target(t[train], e[train]), _target(t[test], e[test])
     model.fit(X_tr, y_tr)
-    cox = _cox(X_tr, y_tr)
+    cox = _cox(X_tr, y_tr, columns)
     deep_name = f"deep {model_name}"
     models = {deep_name: model} if cox is None else {deep_name: model, "CoxPHBaseline": cox}
     result = compare_survival_fitted(models, X_te, y_te, y_train=y_tr, alpha=1 - LEVEL, n_boot=n_boot, random_state=seed)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model")
-    meta = {"time": time, "event": event, "model": model_name, "data": str(data), "test_size": test_size, "seed": seed}
+    meta = {"time": time, "event": event, "model": model_name, "strata": columns, "data": str(data), "test_size": test_size, "seed": seed}
     (out / CLI_FILE).write_text(json.dumps(meta, indent=2))
     summary = _frame_to_json(result)
     metrics = {
@@ -147,14 +164,16 @@ def fit_survival_command(
 def compare_survival_command(
     frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
     hidden: str | None, epochs: int, cv: int, test_size: float | None, seed: int, quiet: bool, n_boot: int,
+    strata: str | None = None,
 ) -> None:
     """``deepstat compare --time T --event E``: the deep model vs the linear Cox model on the same splits."""
     from deepstat.baselines import CoxPHBaseline
     from deepstat.report import compare, print_comparison
 
     X, t, e = survival_data(frame, time, event, target, "compare")
-    deep = make_survival_model(model_name, hidden, epochs, None, None, seed, 0 if quiet else 1)
-    models = {f"deep {model_name}": deep, "CoxPHBaseline": CoxPHBaseline()}
+    columns = parse_strata(strata, X, model_name)
+    deep = make_survival_model(model_name, hidden, epochs, None, None, seed, 0 if quiet else 1, columns)
+    models = {f"deep {model_name}": deep, "CoxPHBaseline": CoxPHBaseline(strata=columns)}
     result = compare(models, X, _target(t, e), cv=None if test_size else cv, test_size=test_size, random_state=seed, n_boot=n_boot)
     print_comparison(result, console)
 

@@ -121,3 +121,39 @@ def test_kaplan_meier_median_and_errors() -> None:
         KaplanMeierBaseline().fit(np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"`alpha` of KaplanMeierBaseline must be a float in \(0, 1\). Got 2"):
         KaplanMeierBaseline(alpha=2).fit([1.0], [1])
+
+
+@pytest.mark.parametrize("strata", [["wexp"], ["wexp", "mar"]])
+def test_stratified_cox_equals_lifelines(rossi, strata) -> None:
+    X = rossi.drop(columns=["week", "arrest"])
+    ours = CoxPHBaseline(strata=strata).fit(X, (rossi["week"], rossi["arrest"]))
+    reference = lifelines.CoxPHFitter(strata=strata).fit(rossi, "week", "arrest")
+    table, expected = ours.summary(), reference.summary
+    assert table.index.tolist() == expected.index.tolist()  # the strata columns are not covariates
+    np.testing.assert_allclose(table.to_numpy(), expected.to_numpy(), atol=1e-4, rtol=1e-6)  # coef, se, z, p, CIs
+    assert ours.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)  # wexp: -580.8857
+    assert ours.baseline_cumulative_hazard_.shape[1] == len(ours.strata_levels_) == len(reference.baseline_cumulative_hazard_.columns)
+    times = [5.0, 20.0, 40.0, 52.0]
+    surv = ours.predict_survival_function(X, times=times)
+    expected_surv = reference.predict_survival_function(X, times=times)[X.index]  # lifelines groups columns by stratum
+    np.testing.assert_allclose(surv.to_numpy(), expected_surv.to_numpy(), atol=1e-6)
+    np.testing.assert_array_equal(ours.predict_median_survival(X), reference.predict_median(X).loc[X.index].to_numpy())
+
+
+def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
+    from deepstat.estimators import DeepCoxPH
+    from deepstat.report import compare
+
+    X = rossi.drop(columns=["week", "arrest"])
+    y = (rossi["week"].to_numpy(float), rossi["arrest"].to_numpy())
+    with pytest.raises(ValueError, match=r"`strata` of CoxPHBaseline must be None, a column name or a list"):
+        CoxPHBaseline(strata=2.5).fit(X, y)
+    with pytest.raises(TypeError, match=r"`X` of CoxPHBaseline must be a DataFrame holding the strata columns"):
+        CoxPHBaseline(strata="wexp").fit(X.to_numpy(), y)
+    fitted = CoxPHBaseline(strata="wexp").fit(X, y)
+    with pytest.raises(ValueError, match=r"must hold strata seen in fit \[\(0,\), \(1,\)\]. Got 1 row\(s\) in unseen"):
+        fitted.predict_survival_function(X.iloc[:2].assign(wexp=[0, 5]))
+    deep = DeepCoxPH(strata="wexp", hidden_sizes=(8,), max_epochs=20, random_state=0, verbose=0)
+    result = compare({"deep": deep, "cox": CoxPHBaseline(strata="wexp")}, X, y, cv=2, n_boot=20, random_state=0)
+    summary = result.summary.set_index(["model", "metric"])
+    assert summary.loc[("cox", "harrell_c"), "mean"] > 0.55 and result.reference == "cox"

@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from deepstat.metrics.survival_kaplan_meier import _kaplan_meier, step_function
-from deepstat.utils.survival import check_survival_target, check_time_event
+from deepstat.utils.survival import StrataLevels, check_survival_target, check_time_event
 from deepstat.utils.tabular import TabularPreprocessor
 
 __all__ = ["CoxPHBaseline", "KaplanMeierBaseline"]
@@ -184,6 +184,10 @@ class CoxPHBaseline(BaseEstimator):
         Newton stops when the largest step of the standardised coefficients is below ``tol``.
     max_iter : int, default=100
         Maximum number of Newton steps.
+    strata : str or list of str, optional
+        Columns of ``X`` (a DataFrame) whose value combinations are strata, as lifelines'
+        ``CoxPHFitter(strata=...)``: each stratum has its own risk sets and baseline hazard, the
+        coefficients are shared; the strata columns are not covariates.
 
     Attributes
     ----------
@@ -194,8 +198,11 @@ class CoxPHBaseline(BaseEstimator):
     standard_errors_ : ndarray of shape (n_columns,)
     log_likelihood_ : float
         Partial log-likelihood at :math:`\hat\beta` (as lifelines' ``log_likelihood_``).
-    baseline_hazard_, baseline_cumulative_hazard_, baseline_survival_ : pandas.Series
-        Breslow estimates at the distinct training times, for covariates at their training means.
+    baseline_hazard_, baseline_cumulative_hazard_, baseline_survival_ : pandas.Series or DataFrame
+        Breslow estimates at the distinct training times, for covariates at their training means;
+        with ``strata``, a DataFrame with one column per stratum (lifelines' layout).
+    strata_levels_ : list of tuple
+        With ``strata``: the strata seen in fit, sorted.
     design_columns_ : list of str
         Design matrix columns: numeric columns, then treatment-coded categories (first level dropped).
     n_iter_ : int
@@ -239,13 +246,26 @@ class CoxPHBaseline(BaseEstimator):
     """
 
     def __init__(
-        self, ties: Literal["efron", "breslow"] = "efron", alpha: float = 0.05, tol: float = 1e-9, max_iter: int = 100
+        self,
+        ties: Literal["efron", "breslow"] = "efron",
+        alpha: float = 0.05,
+        tol: float = 1e-9,
+        max_iter: int = 100,
+        strata: Any = None,
     ) -> None:
-        self.ties, self.alpha, self.tol, self.max_iter = ties, alpha, tol, max_iter
+        self.ties, self.alpha, self.tol, self.max_iter, self.strata = ties, alpha, tol, max_iter, strata
 
     # ------------------------------------------------------------------ fitting
+    def _strata(self) -> StrataLevels | None:
+        if self.strata is None:
+            return None
+        return StrataLevels(self.strata, type(self).__name__, getattr(self, "strata_levels_", None))
+
     def _design(self, X: Any, *, fitting: bool) -> np.ndarray:
         caller = type(self).__name__
+        strata = self._strata()
+        if strata is not None:
+            X = strata.drop(X)
         if fitting:
             self.preprocessor_ = TabularPreprocessor(standardize=False, drop_first=True)
             Z = self.preprocessor_.fit_transform(X, caller)
@@ -280,6 +300,14 @@ class CoxPHBaseline(BaseEstimator):
         if self.ties not in ("efron", "breslow"):
             raise ValueError(f"`ties` of {caller} must be 'efron' or 'breslow'. Got {self.ties!r} instead.")
         _check_alpha(self.alpha, caller)
+        if self.strata is not None and not isinstance(self.strata, (str, int, list, tuple)):
+            raise ValueError(
+                f"`strata` of {caller} must be None, a column name or a list of column names. Got {self.strata!r} instead."
+            )
+        self.strata_levels_ = None  # a refit learns its levels afresh
+        strata = self._strata()
+        codes = None if strata is None else strata.fit(X)
+        self.strata_levels_ = [] if strata is None else strata.levels
         Z = self._design(X, fitting=True)
         time, event = check_survival_target(y, caller)
         if time.shape[0] != Z.shape[0]:
@@ -290,53 +318,71 @@ class CoxPHBaseline(BaseEstimator):
             constant = [c for c, s in zip(self.design_columns_, scale) if s == 0]
             raise ValueError(f"`X` of {caller} must have no constant column (the Cox model has no intercept). Got {constant!r} instead.")
         Zs = (Z - self.mean_) / scale
-        beta, info, loglik, self.n_iter_ = self._newton(Zs, time, event)
+        codes = np.zeros(time.shape[0], dtype=np.int64) if codes is None else codes
+        beta, info, loglik, self.n_iter_ = self._newton(Zs, time, event, codes)
         self.coef_ = beta / scale
         self.variance_matrix_ = np.linalg.inv(info) / np.outer(scale, scale)
         self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
         self.log_likelihood_ = float(loglik)
-        self._baseline(Zs @ beta, time, event)
+        self._baseline(Zs @ beta, time, event, codes)
         return self
 
-    def _efron(self, beta: np.ndarray, Z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Partial log-likelihood, gradient and observed information at ``beta`` (Z sorted by time)."""
+    def _layout(self, time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+        """Tie groups of one stratum's rows (sorted by time): what the likelihood needs of the data alone."""
+        _, first, group = np.unique(time, return_index=True, return_inverse=True)
+        group = group.reshape(-1)
+        events = np.flatnonzero(event)
+        d = np.bincount(group[events], minlength=first.shape[0])
+        rank = np.arange(events.shape[0]) - (np.cumsum(d) - d)[group[events]]  # l = 0..d_k - 1
+        frac = rank / d[group[events]] if self.ties == "efron" else np.zeros(events.shape[0])
+        return {"first": first, "group": group, "events": events, "frac": frac, "event": event}
+
+    @staticmethod
+    def _efron(beta: np.ndarray, Z: np.ndarray, layout: dict[str, np.ndarray]) -> tuple[float, np.ndarray, np.ndarray]:
+        """Partial log-likelihood, gradient and observed information at ``beta`` (one stratum, Z sorted by time)."""
         eta = Z @ beta  # (n,)
         shift = eta.max()
         w = np.exp(eta - shift)
-        group, first = self._group, self._first  # distinct-time index of each row; first row of each group
+        group, first = layout["group"], layout["first"]  # distinct-time index of each row; first row of each group
         S0 = np.cumsum(w[::-1])[::-1][first]  # risk-set sums at each distinct time, (G,)
         S1 = np.cumsum((w[:, None] * Z)[::-1], axis=0)[::-1][first]  # (G, p)
-        ev = self._events  # rows with an event
+        ev = layout["events"]  # rows with an event
         g = group[ev]
         T0 = np.bincount(g, weights=w[ev], minlength=first.shape[0])
         T1 = np.zeros_like(S1)
         np.add.at(T1, g, w[ev, None] * Z[ev])
-        frac = self._frac  # l / d_k per event (0 for Breslow)
+        frac = layout["frac"]  # l / d_k per event (0 for Breslow)
         phi = S0[g] - frac * T0[g]  # (n_events,)
         mu = (S1[g] - frac[:, None] * T1[g]) / phi[:, None]  # (n_events, p)
         loglik = eta[ev].sum() - (np.log(phi) + shift).sum()
         grad = Z[ev].sum(axis=0) - mu.sum(axis=0)
         # sum_k S2_k / phi_k = sum_i w_i z_i z_i^T * (sum of 1/phi over events at or before t_i)
         a = np.cumsum(np.bincount(g, weights=1.0 / phi, minlength=first.shape[0]))[group]
-        b = np.bincount(g, weights=frac / phi, minlength=first.shape[0])[group] * event
+        b = np.bincount(g, weights=frac / phi, minlength=first.shape[0])[group] * layout["event"]
         info = (Z * (w * (a - b))[:, None]).T @ Z - mu.T @ mu
         return float(loglik), grad, info
 
-    def _newton(self, Z: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
-        order = np.argsort(time, kind="stable")
-        Z, time, event = Z[order], time[order], event[order]
-        _, self._first, self._group = np.unique(time, return_index=True, return_inverse=True)
-        self._group = self._group.reshape(-1)
-        self._events = np.flatnonzero(event)
-        d = np.bincount(self._group[self._events], minlength=self._first.shape[0])
-        rank = np.arange(self._events.shape[0]) - (np.cumsum(d) - d)[self._group[self._events]]  # l = 0..d_k - 1
-        self._frac = rank / d[self._group[self._events]] if self.ties == "efron" else np.zeros(self._events.shape[0])
+    def _stratified(self, beta: np.ndarray, blocks: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> tuple[float, np.ndarray, np.ndarray]:
+        """Sums over strata of the log-likelihood, gradient and information (each stratum its own risk sets)."""
+        parts = [self._efron(beta, Z, layout) for Z, layout in blocks]
+        return sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts)
+
+    def _newton(
+        self, Z: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float, int]:
+        order = np.lexsort((time, codes))  # by stratum, then time
+        Z, time, event, codes = Z[order], time[order], event[order], codes[order]
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        blocks = [
+            (Zb, self._layout(tb, eb))
+            for Zb, tb, eb in zip(np.split(Z, bounds), np.split(time, bounds), np.split(event, bounds))
+        ]
         beta = np.zeros(Z.shape[1])
-        loglik, grad, info = self._efron(beta, Z, time, event)
+        loglik, grad, info = self._stratified(beta, blocks)
         for n_iter in range(1, self.max_iter + 1):
             step = np.linalg.solve(info, grad)
             for _ in range(30):  # step halving keeps every Newton step an ascent step
-                new = self._efron(beta + step, Z, time, event)
+                new = self._stratified(beta + step, blocks)
                 if np.isfinite(new[0]) and new[0] >= loglik - 1e-12:
                     break
                 step = step / 2
@@ -352,19 +398,37 @@ class CoxPHBaseline(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        del self._first, self._group, self._events, self._frac
         return beta, info, loglik, n_iter
 
-    def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> None:
-        """Breslow's baseline hazard at the distinct training times, for the centred linear predictor."""
+    @staticmethod
+    def _breslow(eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct times, Breslow's hazard increments and cumulative hazard (one stratum)."""
         unique, inverse = np.unique(time, return_inverse=True)
         inverse = inverse.reshape(-1)
         d = np.bincount(inverse, weights=event.astype(np.float64), minlength=unique.shape[0])
         risk = np.cumsum(np.bincount(inverse, weights=np.exp(eta), minlength=unique.shape[0])[::-1])[::-1]
+        return unique, d / risk, np.cumsum(d / risk)
+
+    def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray) -> None:
+        """Breslow's baseline hazard at the distinct training times, for the centred linear predictor."""
+        if not self.strata_levels_:
+            unique, hazard, cumulative = self._breslow(eta, time, event)
+            index = pd.Index(unique, name="time")
+            self.baseline_hazard_ = pd.Series(hazard, index=index, name="baseline hazard")
+            self.baseline_cumulative_hazard_ = pd.Series(cumulative, index=index, name="baseline cumulative hazard")
+            self.baseline_survival_ = pd.Series(np.exp(-cumulative), index=index, name="baseline survival")
+            return
+        unique = np.unique(time)
+        hazard = np.zeros((unique.shape[0], len(self.strata_levels_)))
+        for code in range(len(self.strata_levels_)):  # each stratum's jumps, on the union of training times
+            mask = codes == code
+            times_s, hazard_s, _ = self._breslow(eta[mask], time[mask], event[mask])
+            hazard[np.searchsorted(unique, times_s), code] = hazard_s
         index = pd.Index(unique, name="time")
-        self.baseline_hazard_ = pd.Series(d / risk, index=index, name="baseline hazard")
-        self.baseline_cumulative_hazard_ = pd.Series(np.cumsum(d / risk), index=index, name="baseline cumulative hazard")
-        self.baseline_survival_ = pd.Series(np.exp(-self.baseline_cumulative_hazard_.to_numpy()), index=index, name="baseline survival")
+        names = [level[0] if len(level) == 1 else level for level in self.strata_levels_]
+        self.baseline_hazard_ = pd.DataFrame(hazard, index=index, columns=names)
+        self.baseline_cumulative_hazard_ = pd.DataFrame(np.cumsum(hazard, axis=0), index=index, columns=names)
+        self.baseline_survival_ = np.exp(-self.baseline_cumulative_hazard_)
 
     # ------------------------------------------------------------------ prediction
     def predict_risk(self, X: Any) -> np.ndarray:
@@ -380,9 +444,14 @@ class CoxPHBaseline(BaseEstimator):
         partial = np.exp(self.predict_risk(X))
         grid = self.baseline_cumulative_hazard_.index.to_numpy()
         times = grid if times is None else np.atleast_1d(np.asarray(times, dtype=np.float64))
-        h0 = step_function(grid, self.baseline_cumulative_hazard_.to_numpy(), times, before=0.0)
+        H = self.baseline_cumulative_hazard_.to_numpy()
+        if H.ndim == 1:
+            h0 = step_function(grid, H, times, before=0.0)[:, None]  # (n_times, 1)
+        else:  # one baseline per stratum, picked column by column
+            per_stratum = np.stack([step_function(grid, H[:, k], times, before=0.0) for k in range(H.shape[1])], axis=1)
+            h0 = per_stratum[:, self._strata().codes(X)]  # (n_times, n_samples)
         columns = X.index if isinstance(X, pd.DataFrame) else range(partial.shape[0])
-        return _curve_frame(h0[:, None] * partial[None, :], times, columns)
+        return _curve_frame(h0 * partial[None, :], times, columns)
 
     def predict_survival_function(self, X: Any, times: Any = None) -> pd.DataFrame:
         r"""Survival curves :math:`S(t \mid x) = \exp(-H(t \mid x))`: DataFrame, rows = times, columns = samples.

@@ -21,8 +21,7 @@ from deepstat.estimators.survival_base import (
 from deepstat.losses.survival_cox import CoxPHLoss
 from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.train import TensorBatches
-from deepstat.utils.survival import check_survival_target
-from deepstat.utils.validation import format_values
+from deepstat.utils.survival import StrataLevels, check_survival_target
 
 __all__ = ["DeepCoxPH", "breslow_cumulative_hazard"]
 
@@ -92,29 +91,6 @@ def dense_rank(*arrays: np.ndarray) -> list[np.ndarray]:
     """
     _, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
     return np.split(inverse.astype(np.float64), np.cumsum([a.shape[0] for a in arrays])[:-1])
-
-
-def _strata_columns(strata: Any) -> list[Any]:
-    return [] if strata is None else [strata] if isinstance(strata, (str, int)) else list(strata)
-
-
-def _stratum_keys(X: Any, columns: list[Any], caller: str) -> pd.MultiIndex:
-    """The stratum of each row of ``X``: the combination of its values in ``columns``."""
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(
-            f"`X` of {caller} must be a DataFrame holding the strata columns {columns}. Got {type(X).__name__} instead."
-        )
-    missing = [c for c in columns if c not in X.columns]
-    if missing:
-        raise ValueError(f"`X` of {caller} must have the strata columns {missing}. Got columns {list(X.columns)} instead.")
-    values = X[columns]
-    bad = values.isna().any(axis=1).to_numpy()
-    if bad.any():
-        raise ValueError(
-            f"Strata columns {columns} of `X` of {caller} must have no missing values. Got {int(bad.sum())} row(s) "
-            f"with NaN (at rows {format_values(np.flatnonzero(bad))}) instead."
-        )
-    return pd.MultiIndex.from_frame(values.astype(object))
 
 
 class DeepCoxPH(SurvivalEstimator):
@@ -316,44 +292,31 @@ class DeepCoxPH(SurvivalEstimator):
         self.train_partial_log_likelihood_ = -float(nll)
 
     # ------------------------------------------------------------------ strata
+    def _strata(self) -> StrataLevels | None:
+        if self.strata is None:
+            return None
+        return StrataLevels(self.strata, type(self).__name__, getattr(self, "strata_levels_", None))
+
     def _fit_strata(self, X: Any) -> np.ndarray | None:
         """Learn the strata levels (sorted where they sort) and return each row's stratum code."""
-        columns = _strata_columns(self.strata)
-        if not columns:
+        strata = self._strata()
+        if strata is None:
             self.strata_levels_ = []
             return None
-        keys = _stratum_keys(X, columns, type(self).__name__)
-        levels = keys.unique()
-        try:
-            levels = levels.sort_values()
-        except TypeError:  # values of mixed types keep their order of appearance
-            pass
-        self.strata_levels_ = [tuple(level) for level in levels]
-        return levels.get_indexer(keys).astype(np.int64)
+        codes = strata.fit(X)
+        self.strata_levels_ = strata.levels
+        return codes
 
     def _strata_codes(self, X: Any) -> np.ndarray | None:
         """The stratum code of each row of new data (levels seen in fit only)."""
-        columns = _strata_columns(self.strata)
-        if not columns:
-            return None
-        caller = type(self).__name__
-        keys = _stratum_keys(X, columns, caller)
-        levels = pd.MultiIndex.from_tuples([tuple(level) for level in self.strata_levels_], names=columns)
-        codes = levels.get_indexer(keys)
-        unseen = codes < 0
-        if unseen.any():
-            raise ValueError(
-                f"Strata columns {columns} of `X` of {caller} must hold strata seen in fit "
-                f"{[tuple(level) for level in self.strata_levels_]}. Got {int(unseen.sum())} row(s) in unseen strata "
-                f"{format_values(np.asarray(list(keys[unseen].unique()), dtype=object))} instead."
-            )
-        return codes.astype(np.int64)
+        strata = self._strata()
+        return None if strata is None else strata.codes(X)
 
     def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Tensor:
         """The network's inputs: ``X`` without its strata columns."""
-        columns = _strata_columns(self.strata)
-        if columns and isinstance(X, pd.DataFrame):
-            X = X.drop(columns=[c for c in columns if c in X.columns])
+        strata = self._strata()
+        if strata is not None:
+            X = strata.drop(X)
         return super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
 
     def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:

@@ -16,7 +16,7 @@ import torch
 
 from deepstat.utils.validation import format_values
 
-__all__ = ["check_survival_target", "check_time_event"]
+__all__ = ["check_survival_target", "check_time_event", "StrataLevels"]
 
 
 def _to_numpy(values: Any) -> np.ndarray:
@@ -189,3 +189,87 @@ def check_survival_target(
         arr[:, 0], arr[:, 1], caller,
         positive=positive, require_event=require_event, time_name="y[:, 0] (time)", event_name="y[:, 1] (event)",
     )
+
+
+class StrataLevels:
+    """The strata of a stratified Cox model: combinations of the values of ``columns`` of a DataFrame.
+
+    As lifelines' ``strata=[...]`` and R's ``strata()``: each level has its own risk sets and baseline
+    hazard. :meth:`fit` learns the levels (sorted where the values sort, else in order of appearance)
+    and returns each row's code; :meth:`codes` maps new rows to those codes and refuses unseen levels.
+
+    Parameters
+    ----------
+    strata : str, int or sequence of them
+        The column name(s).
+    caller : str
+        The estimator, for error messages.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["b", "a", "b"]})
+    >>> levels = StrataLevels("g", "Model")
+    >>> levels.fit(frame).tolist(), levels.levels
+    ([1, 0, 1], [('a',), ('b',)])
+    """
+
+    def __init__(self, strata: Any, caller: str, levels: list[Any] | None = None) -> None:
+        self.columns = [strata] if isinstance(strata, (str, int)) else list(strata)
+        self.caller = caller
+        self.levels = None if levels is None else [tuple(level) for level in levels]
+
+    def _keys(self, X: Any) -> pd.MultiIndex:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"`X` of {self.caller} must be a DataFrame holding the strata columns {self.columns}. "
+                f"Got {type(X).__name__} instead."
+            )
+        missing = [c for c in self.columns if c not in X.columns]
+        if missing:
+            raise ValueError(
+                f"`X` of {self.caller} must have the strata columns {missing}. Got columns {list(X.columns)} instead."
+            )
+        values = X[self.columns]
+        bad = values.isna().any(axis=1).to_numpy()
+        if bad.any():
+            raise ValueError(
+                f"Strata columns {self.columns} of `X` of {self.caller} must have no missing values. Got "
+                f"{int(bad.sum())} row(s) with NaN (at rows {format_values(np.flatnonzero(bad))}) instead."
+            )
+        return pd.MultiIndex.from_frame(values.astype(object))
+
+    def fit(self, X: Any) -> np.ndarray:
+        """Learn the levels from ``X``; return the code (0 .. n_levels - 1) of each row."""
+        keys = self._keys(X)
+        levels = keys.unique()
+        try:
+            levels = levels.sort_values()
+        except TypeError:  # values of mixed types keep their order of appearance
+            pass
+        self.levels = [tuple(level) for level in levels]
+        return levels.get_indexer(keys).astype(np.int64)
+
+    def codes(self, X: Any) -> np.ndarray:
+        """The code of each row of new data.
+
+        Raises
+        ------
+        ValueError
+            Naming the unseen levels and how many rows hold them.
+        """
+        keys = self._keys(X)
+        codes = pd.MultiIndex.from_tuples(self.levels, names=self.columns).get_indexer(keys)
+        unseen = codes < 0
+        if unseen.any():
+            raise ValueError(
+                f"Strata columns {self.columns} of `X` of {self.caller} must hold strata seen in fit {self.levels}. "
+                f"Got {int(unseen.sum())} row(s) in unseen strata "
+                f"{format_values(np.asarray(list(keys[unseen].unique()), dtype=object))} instead."
+            )
+        return codes.astype(np.int64)
+
+    def drop(self, X: Any) -> Any:
+        """``X`` without the strata columns (unchanged when it is not a DataFrame)."""
+        if not isinstance(X, pd.DataFrame):
+            return X
+        return X.drop(columns=[c for c in self.columns if c in X.columns])

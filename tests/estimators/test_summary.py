@@ -128,3 +128,21 @@ def test_quantile_and_task_loss_summaries(rng: np.random.Generator) -> None:
     assert table["test RMSE"] == pytest.approx(np.sqrt(np.mean((huber.predict(X) - y) ** 2)))
     with pytest.raises(ValueError, match=r"`y` of DeepRegressor.summary must be given with `X`"):
         huber.summary(X)
+
+
+def test_training_and_validation_rows_are_counted_alike(rng: np.random.Generator) -> None:
+    import math
+
+    from deepstat.estimators import DeepCoxPH
+
+    X = rng.normal(size=(203, 2))
+    y = X[:, 0] + rng.normal(size=203)
+    reg = DeepRegressor(hidden_sizes=(4,), max_epochs=3, validation_fraction=0.2, random_state=0, verbose=0).fit(X, y)
+    assert (reg.n_train_, reg.n_validation_) == (203 - math.ceil(0.2 * 203), math.ceil(0.2 * 203))
+    table = reg.summary()["value"]
+    assert table["training rows"] + table["validation rows"] == 203
+    event = rng.uniform(size=203) < 0.7
+    cox = DeepCoxPH(hidden_sizes=(4,), max_epochs=3, random_state=0, verbose=0).fit(X, (np.exp(y), event))
+    assert cox.n_train_ + cox.n_validation_ == 203 and cox.n_validation_ > 0  # its own event-stratified split
+    given = DeepRegressor(hidden_sizes=(4,), max_epochs=3, random_state=0, verbose=0).fit(X[:150], y[:150], eval_set=(X[150:], y[150:]))
+    assert (given.n_train_, given.n_validation_) == (150, 53)

@@ -7,6 +7,7 @@ saving) is written once here.
 
 from __future__ import annotations
 
+import math
 import os
 from numbers import Integral, Real
 from typing import Any
@@ -189,7 +190,11 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             module, loss, TensorBatches(X, y, weight), self._train_config(), validation=validation
         )
         self.n_epochs_ = self.history_.n_epochs
-        self.n_train_ = int(X.shape[0])
+        # rows the weights were fitted on, and rows held out for early stopping (the engine's split: ceil(f n))
+        n = int(X.shape[0])
+        split = validation is None and bool(self.early_stopping) and float(self.validation_fraction) > 0
+        self.n_validation_ = math.ceil(float(self.validation_fraction) * n) if split else (0 if validation is None else len(validation))
+        self.n_train_ = n - self.n_validation_ if split else n
 
     def _observation_weight(self, target: Tensor, weight: Tensor | None) -> Tensor | None:
         """Per-observation weights entering the likelihood (the classifier multiplies in class weights)."""

@@ -132,6 +132,7 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "history": estimator.history_.to_dict(),
         "fit_stats": {
             "n_train": int(estimator.n_train_),
+            "n_validation": int(getattr(estimator, "n_validation_", 0)),
             "train_log_likelihood": float(getattr(estimator, "train_log_likelihood_", float("nan"))),
             "increment_scale": getattr(estimator, "increment_scale_", None),
         },
@@ -244,6 +245,7 @@ def load_estimator(path: str | os.PathLike) -> Any:
     _restore_survival_state(estimator, state, config.get("survival") or {})
     stats = config.get("fit_stats", {})
     estimator.n_train_ = int(stats.get("n_train", 0))
+    estimator.n_validation_ = int(stats.get("n_validation", 0))
     if stats.get("increment_scale") is not None:  # DeepQuantileRegressor's non-crossing increments
         estimator.increment_scale_ = float(stats["increment_scale"])
     if np.isfinite(stats.get("train_log_likelihood", float("nan"))):

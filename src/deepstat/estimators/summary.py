@@ -57,6 +57,7 @@ class SummaryMixin:
             "family": self.family_.name if self.family_ is not None else "none",
             "family parameters": ", ".join(self.family_.eta_names()) if self.family_ is not None else "",
             "training rows": int(self.n_train_),
+            "validation rows": int(getattr(self, "n_validation_", 0)),
             "input columns": int(self.n_features_in_),
             "encoded columns": len(self.preprocessor_.columns_out),
             "network": network,

@@ -129,3 +129,16 @@ def test_stratified_cox_fit_and_compare(gbsg2_csv: Path, tmp_path: Path, capsys)
     assert "CoxPHBaseline" in capsys.readouterr().out
     assert main(["fit", str(gbsg2_csv), "--target", "age", "--strata", "horTh", "--out", str(tmp_path / "x")]) == 2
     assert "--strata is for survival data" in capsys.readouterr().err
+
+
+def test_a_rare_stratum_reaches_the_fit(gbsg2_csv: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(gbsg2_csv)
+    frame["centre"] = "A"
+    frame.loc[frame.index[frame["event"] == 1][:2], "centre"] = "B"  # 2 rows, both events
+    frame.loc[frame.index[frame["event"] == 0][:2], "centre"] = "B"  # and 2 censored
+    path = tmp_path / "rare.csv"
+    frame.to_csv(path, index=False)
+    for seed in range(10):  # event-only stratification put all of B in the test part for some seeds
+        out = tmp_path / f"o{seed}"
+        assert main(["fit", str(path), "--time", "time", "--event", "event", "--strata", "centre", "--hidden", "4",
+                     "--epochs", "2", "--n-boot", "10", "--quiet", "--seed", str(seed), "--out", str(out)]) == 0

@@ -91,6 +91,27 @@ def make_survival_model(
     _fail(f"--model must be one of {', '.join(SURVIVAL_MODELS)}. Got {name!r}.")
 
 
+def _split_labels(X: pd.DataFrame, event: np.ndarray, strata: list[str] | None) -> list[np.ndarray]:
+    """Labels to stratify the train/test split by, best first: event x stratum (every stratum then reaches
+    the fit), then the event alone."""
+    from deepstat.utils.survival import StrataLevels
+
+    labels = [event.astype(np.int64)]
+    if strata:
+        labels.insert(0, 2 * StrataLevels(strata, "deepstat fit").fit(X) + event.astype(np.int64))
+    return labels
+
+
+def _stratified_split(rows: np.ndarray, test_size: float, seed: int, labels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The first stratification scikit-learn can honour (each label >= 2 rows, a test part >= the labels), else none."""
+    for stratify in [*labels, None]:
+        try:
+            return train_test_split(rows, test_size=test_size, random_state=seed, stratify=stratify)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: an unstratified split always succeeds")  # pragma: no cover
+
+
 def _target(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     from deepstat.report.survival import survival_target
 
@@ -130,7 +151,7 @@ def fit_survival_command(
     columns = parse_strata(strata, X, model_name)
     model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, columns)
     rows = np.arange(len(t))
-    train, test = train_test_split(rows, test_size=test_size, random_state=seed, stratify=e if e.sum() >= 2 and (~e).sum() >= 2 else None)
+    train, test = _stratified_split(rows, test_size, seed, _split_labels(X, e, columns))
     train, test = np.sort(train), np.sort(test)
     X_tr, X_te = X.iloc[train], X.iloc[test]
     y_tr, y_te = _target(t[train], e[train]), _target(t[test], e[test])

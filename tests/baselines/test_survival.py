@@ -146,8 +146,9 @@ def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
 
     X = rossi.drop(columns=["week", "arrest"])
     y = (rossi["week"].to_numpy(float), rossi["arrest"].to_numpy())
-    with pytest.raises(ValueError, match=r"`strata` of CoxPHBaseline must be None, a column name or a list"):
-        CoxPHBaseline(strata=2.5).fit(X, y)
+    for bad_strata in (2.5, [], True):
+        with pytest.raises(ValueError, match=r"`strata` of CoxPHBaseline must be None, a column name or a non-empty list"):
+            CoxPHBaseline(strata=bad_strata).fit(X, y)
     with pytest.raises(TypeError, match=r"`X` of CoxPHBaseline must be a DataFrame holding the strata columns"):
         CoxPHBaseline(strata="wexp").fit(X.to_numpy(), y)
     fitted = CoxPHBaseline(strata="wexp").fit(X, y)

@@ -90,7 +90,7 @@ def test_survival_summaries_report_discrimination_ibs_and_d_calibration() -> Non
     assert 0 < table["test integrated Brier score"] < 0.25
     grid = np.unique(np.concatenate([cox.time_grid_, yte[0]]))
     expected = d_calibration(*yte, cox.predict_survival_function(Xte, grid).to_numpy(), times=grid)
-    assert table["D-calibration p-value"] == pytest.approx(expected.pvalue, abs=1e-12)
+    assert table["D-calibration p-value"] == pytest.approx(expected.pvalue, abs=1e-6)  # float32 risks, chunked rows
     aft = DeepAFT(family="weibull", hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(Xtr, ytr)
     table = aft.summary(Xte, yte)["value"]  # was a ValueError: no PIT for censored times
     assert table["test log-likelihood"] == pytest.approx(aft.log_likelihood(Xte, yte))

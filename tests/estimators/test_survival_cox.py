@@ -16,7 +16,7 @@ from sklearn.base import clone
 
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying
 from deepstat.estimators.survival_cox import breslow_cumulative_hazard
-from deepstat.losses.survival_cox import cox_partial_nll
+from deepstat.losses.survival_cox import cox_partial_nll, cox_partial_nll_counting
 
 LINEAR = {"hidden_sizes": (), "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 30, "verbose": 0, "random_state": 0}
 
@@ -161,3 +161,21 @@ def test_clone_and_seed_reproducibility(rossi) -> None:
     b = clone(model).fit(X, (time, event)).predict_risk(X)
     np.testing.assert_array_equal(a, b)
     assert clone(model).get_params()["ties"] == "efron"
+
+
+def test_time_varying_summary_scores_held_out_subjects(stanford) -> None:
+    import torch
+
+    ids = stanford["id"].unique()
+    train, test = stanford[stanford["id"].isin(ids[:70])], stanford[stanford["id"].isin(ids[70:])]
+    model = DeepCoxTimeVarying(**LINEAR).fit(train)
+    table = model.summary(test)["value"]
+    assert table["test subjects"] == len(ids) - 70 and table["test events"] == int(test["event"].sum())
+    expected = cox_partial_nll_counting(
+        torch.as_tensor(model.predict_risk(test)), torch.as_tensor(test["start"].to_numpy(float)),
+        torch.as_tensor(test["stop"].to_numpy(float)), torch.as_tensor(test["event"].to_numpy()), reduction="sum",
+    )
+    assert table["test partial log-likelihood"] == pytest.approx(-float(expected), abs=1e-6)
+    assert table["train partial log-likelihood"] < 0
+    with pytest.raises(ValueError, match=r"`y` of DeepCoxTimeVarying.summary must be None"):
+        model.summary(test, test["event"])

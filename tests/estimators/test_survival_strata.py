@@ -67,7 +67,7 @@ def test_stratified_deep_cox_fits_saves_and_loads(rossi, tmp_path) -> None:
     assert model.n_features_in_ == X.shape[1] - 1
     model.save(tmp_path / "m")
     loaded = load(tmp_path / "m")
-    assert [tuple(v) for v in loaded.strata_levels_] == [(0,), (1,)]
+    assert loaded.strata_levels_ == [(0,), (1,)]  # tuples again, as fit leaves them
     pd.testing.assert_frame_equal(loaded.predict_survival_function(X, TIMES), model.predict_survival_function(X, TIMES))
     assert loaded.summary(X, (time, event)).equals(model.summary(X, (time, event)))  # partial likelihood and strata kept
 
@@ -90,8 +90,9 @@ def test_strata_bad_input(rossi) -> None:
     bad.loc[[3, 7], "wexp"] = np.nan
     with pytest.raises(ValueError, match=r"must have no missing values. Got 2 row\(s\) with NaN"):
         model.fit(bad, (time, event))
-    with pytest.raises(ValueError, match=r"`strata` of DeepCoxPH must be None, a column name or a list"):
-        DeepCoxPH(strata=3.5).fit(X, (time, event))
+    for bad_strata in (3.5, [], True, ["wexp", None]):
+        with pytest.raises(ValueError, match=r"`strata` of DeepCoxPH must be None, a column name or a non-empty list"):
+            DeepCoxPH(strata=bad_strata).fit(X, (time, event))
     model.fit(X, (time, event))
     unseen = X.iloc[:4].assign(wexp=[0, 1, 2, 2])
     with pytest.raises(ValueError, match=r"must hold strata seen in fit \[\(0,\), \(1,\)\]. Got 2 row\(s\) in unseen strata"):
@@ -110,3 +111,18 @@ def test_stratified_time_varying_reproduces_lifelines() -> None:
         model.predict_risk(stanford), reference.predict_log_partial_hazard(stanford).to_numpy(), atol=1e-4
     )
     assert model.baseline_cumulative_hazard_.shape[0] == 2
+
+
+def test_a_model_saved_before_strata_existed_loads_and_saves_again(rossi, tmp_path) -> None:
+    import json
+
+    _, X, time, event = rossi
+    model = DeepCoxPH(hidden_sizes=(4,), max_epochs=3, random_state=0, verbose=0).fit(X, (time, event))
+    model.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    for key in ("strata_levels_", "train_partial_log_likelihood_"):  # what an older deepstat did not write
+        config["survival"].pop(key)
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    loaded = load(tmp_path / "old")
+    loaded.save(tmp_path / "again")
+    pd.testing.assert_frame_equal(load(tmp_path / "again").predict_survival_function(X, TIMES), model.predict_survival_function(X, TIMES))

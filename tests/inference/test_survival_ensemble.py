@@ -98,3 +98,14 @@ def test_bad_input_is_named(data, estimator, n_members, match) -> None:
     fitted = SurvivalEnsemble(DeepCoxPH(**FAST), n_members=1, random_state=0)
     with pytest.raises(ValueError, match=r"`times` of SurvivalEnsemble.predict_survival_function must be finite"):
         fitted.fit(X[:50], (t[:50], e[:50])).predict_survival_function(X[:2], times=[1.0, -1.0])
+
+
+def test_members_checkpoint_in_their_own_folders(data, tmp_path) -> None:
+    X, t, e = data
+    base = DeepCoxPH(hidden_sizes=(8,), max_epochs=10, verbose=0, checkpoint_dir=tmp_path, resume=True)
+    ens = SurvivalEnsemble(base, n_members=3, random_state=0).fit(X[:200], (t[:200], e[:200]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["member_0", "member_1", "member_2"]
+    risks = [m.predict_risk(X[:20]) for m in ens.estimators_]
+    assert not np.allclose(risks[0], risks[1])  # a shared folder made every member resume the first one's fit
+    again = SurvivalEnsemble(base, n_members=3, random_state=0).fit(X[:200], (t[:200], e[:200]))  # resumes each its own
+    np.testing.assert_array_equal(again.predict_risk(X[:20]), ens.predict_risk(X[:20]))

@@ -108,6 +108,24 @@ def test_d_calibration_accepts_true_curves_and_rejects_wrong_ones(rng) -> None:
     assert true.counts.sum() == pytest.approx(n) and true.counts.shape == (10,)
 
 
+def test_d_calibration_at_own_times_equals_the_grid_version(rng) -> None:
+    from deepstat.metrics.survival_scores import d_calibration_at_times
+
+    n = 500
+    x = rng.normal(size=n)
+    t_true = rng.exponential(np.exp(-x))
+    c = rng.exponential(2.0, size=n)
+    t, e = np.minimum(t_true, c), t_true <= c
+    grid = np.unique(t)  # the curves read exactly at the observed times
+    surv = np.exp(-1.5 * np.exp(x)[:, None] * grid[None, :])
+    on_grid = d_calibration(t, e, surv, times=grid)
+    own = d_calibration_at_times(np.exp(-1.5 * np.exp(x) * t), e)
+    np.testing.assert_allclose(own.counts, on_grid.counts, rtol=1e-12)
+    assert own.pvalue == pytest.approx(on_grid.pvalue, rel=1e-12)
+    with pytest.raises(ValueError, match=r"`survival_at_time` of d_calibration_at_times must hold probabilities in \[0, 1\]. Got 1"):
+        d_calibration_at_times([0.5, 1.5], [1, 0])
+
+
 def test_d_calibration_censored_mass_is_spread_below() -> None:
     # one censored row with S(t) = 0.45 (bins of 0.1): 0.05/0.45 to [0.4, 0.5), 0.1/0.45 to each of the 4 below
     res = d_calibration([2.0], [0], [[0.45]], times=[1.0])

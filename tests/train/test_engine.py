@@ -258,3 +258,23 @@ def test_overflowing_weights_without_validation_are_never_kept(
     with pytest.raises(TrainingDivergedError, match="weights became NaN or infinite|was (nan|inf)"):
         fit_module(net, lambda eta, t, **kw: 1e10 * squared_error(eta, t, **kw), TensorBatches(X, y), cfg)
     assert all(torch.isfinite(v).all() for v in net.state_dict().values())
+
+
+def test_no_improvement_warning_points_at_the_callers_line() -> None:
+    import warnings
+
+    import numpy as np
+
+    from deepstat.estimators import DeepRegressor
+    from deepstat.train import NoImprovementWarning
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 10)), rng.normal(size=200)  # noise: nothing to learn
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = DeepRegressor(lr=0.05, max_epochs=30, patience=5, random_state=0, verbose=0).fit(X, y)
+    found = [w for w in caught if issubclass(w.category, NoImprovementWarning)]
+    assert found and found[0].filename == __file__  # the user's line, not the library's
+    table = model.summary()["value"]  # the kept (starting) weights' loss, not the best recorded epoch's
+    assert table["best epoch"] == 0 and table["best validation loss"] == model.history_.best_loss
+    assert model.history_.best_loss < min(r["val_loss"] for r in model.history_.records)

@@ -31,6 +31,15 @@ def _check_alpha(alpha: float, caller: str) -> float:
     return float(alpha)
 
 
+def _valid_strata(strata: Any) -> bool:
+    """None, a column name (str, or int but not bool) or a non-empty list/tuple of them."""
+
+    def one(v: Any) -> bool:
+        return isinstance(v, str) or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
+
+    return strata is None or one(strata) or (isinstance(strata, (list, tuple)) and len(strata) > 0 and all(map(one, strata)))
+
+
 def _curve_frame(values: np.ndarray, times: np.ndarray, columns: Any) -> pd.DataFrame:
     """(n_times, n_samples) values as a DataFrame indexed by time, lifelines' layout."""
     return pd.DataFrame(values, index=pd.Index(times, name="time"), columns=columns)
@@ -300,9 +309,10 @@ class CoxPHBaseline(BaseEstimator):
         if self.ties not in ("efron", "breslow"):
             raise ValueError(f"`ties` of {caller} must be 'efron' or 'breslow'. Got {self.ties!r} instead.")
         _check_alpha(self.alpha, caller)
-        if self.strata is not None and not isinstance(self.strata, (str, int, list, tuple)):
+        if not _valid_strata(self.strata):
             raise ValueError(
-                f"`strata` of {caller} must be None, a column name or a list of column names. Got {self.strata!r} instead."
+                f"`strata` of {caller} must be None, a column name or a non-empty list of column names. Got "
+                f"{self.strata!r} instead."
             )
         self.strata_levels_ = None  # a refit learns its levels afresh
         strata = self._strata()

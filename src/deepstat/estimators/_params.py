@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["Options", "Interval", "InstanceOf", "Sizes", "validate_params", "store_params"]
+__all__ = ["ColumnNames", "Options", "Interval", "InstanceOf", "Sizes", "validate_params", "store_params"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,23 @@ class Sizes:
         return "a tuple of positive ints (empty for a linear predictor)"
 
 
-Constraint = Options | Interval | InstanceOf | Sizes | Callable[[Any], bool]
+@dataclass(frozen=True)
+class ColumnNames:
+    """None, one column name (a str or a non-bool int), or a non-empty list/tuple of them."""
+
+    def accepts(self, value: Any) -> bool:
+        def one(v: Any) -> bool:
+            return isinstance(v, str) or (isinstance(v, Integral) and not isinstance(v, bool))
+
+        if value is None or one(value):
+            return True
+        return isinstance(value, (list, tuple)) and len(value) > 0 and all(one(v) for v in value)
+
+    def __str__(self) -> str:
+        return "None, a column name or a non-empty list of column names"
+
+
+Constraint = Options | Interval | InstanceOf | Sizes | ColumnNames | Callable[[Any], bool]
 
 
 def validate_params(estimator: Any, table: Mapping[str, Sequence[Constraint]]) -> None:

@@ -56,7 +56,8 @@ def _survival_state(estimator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         for name in getattr(estimator, "_saved_arrays", ())
     }
     names = (*getattr(estimator, "_saved_values", ()), *getattr(estimator, "_saved_objects", ()))
-    values = {name: _jsonable(getattr(estimator, name)) for name in names}
+    # a model loaded from an older save may lack a value added since (e.g. strata_levels_): it is left out
+    values = {name: _jsonable(getattr(estimator, name)) for name in names if hasattr(estimator, name)}
     return arrays, values
 
 
@@ -65,8 +66,11 @@ def _restore_survival_state(estimator: Any, state: dict[str, Any], values: dict[
         setattr(estimator, key[len(_SURVIVAL_PREFIX) :], state.pop(key).numpy())
     objects = getattr(estimator, "_saved_objects", ())
     for name, value in values.items():
-        numeric = isinstance(value, list) and name not in objects  # grids come back as float arrays, the rest as saved
-        setattr(estimator, name, np.asarray(value, dtype=np.float64) if numeric else value)
+        if name in objects:  # lists of tuples (strata levels), which JSON stores as lists of lists
+            value = [tuple(v) if isinstance(v, list) else v for v in value]
+        elif isinstance(value, list):  # grids come back as float arrays
+            value = np.asarray(value, dtype=np.float64)
+        setattr(estimator, name, value)
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,7 +47,7 @@ class SummaryMixin:
         """
         check_is_fitted(self, "module_")
         history = self.history_.to_frame()
-        best = history.loc[history["val_loss"].idxmin()] if history["val_loss"].notna().any() else None
+        validated = bool(history["val_loss"].notna().any())
         n_weights = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         hidden = tuple(self.hidden_sizes)
         widths = [len(self.preprocessor_.columns_out), *hidden, self.module_.n_modelled]
@@ -65,11 +65,12 @@ class SummaryMixin:
             "optimizer": self.optimizer,
             "epochs run": int(self.n_epochs_),
             "best epoch": int(self.history_.best_epoch),
-            "best validation loss": float(best["val_loss"]) if best is not None else np.nan,
+            # the kept weights' loss: the starting weights' (epoch 0) when no epoch improved on them
+            "best validation loss": float(self.history_.best_loss) if validated else np.nan,
             **self._summary_fit_rows(),
         }
         if X is not None:
-            if y is None:
+            if y is None and not getattr(self, "_outcome_in_X", False):
                 raise ValueError(
                     f"`y` of {type(self).__name__}.summary must be given with `X` (held-out data). Got None instead."
                 )

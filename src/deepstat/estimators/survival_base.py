@@ -284,6 +284,18 @@ class SurvivalEstimator(DeepstatEstimator):
             rows["strata"] = len(self.strata_levels_)
         return rows
 
+    def _survival_at_own_times(self, X: Any, time: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """:math:`S_i(t_i)`: each row's curve at its own time, in chunks of rows sorted by time (O(n chunk) memory)."""
+        order = np.argsort(time, kind="stable")
+        out = np.empty(time.shape[0])
+        for start in range(0, order.shape[0], chunk):
+            rows = order[start : start + chunk]
+            grid = np.unique(time[rows])
+            part = X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
+            surv = self._survival_matrix(part, grid)
+            out[rows] = surv[np.arange(rows.shape[0]), np.searchsorted(grid, time[rows])]
+        return out
+
     def _summary_test_rows(self, X: Any, y: Any) -> dict[str, Any]:
         """Discrimination (Harrell's C), overall accuracy of the curves (IBS) and their calibration (D-calibration).
 
@@ -294,7 +306,7 @@ class SurvivalEstimator(DeepstatEstimator):
         of the PIT check of the other estimators.
         """
         from deepstat.metrics.survival import concordance_index_harrell
-        from deepstat.metrics.survival_scores import d_calibration, integrated_brier_score
+        from deepstat.metrics.survival_scores import d_calibration_at_times, integrated_brier_score
 
         time, event = self._score_target(y)
         risk = self.predict_risk(X)
@@ -311,8 +323,7 @@ class SurvivalEstimator(DeepstatEstimator):
                     time, event, self._survival_matrix(X, grid), times=grid, train_time=time, train_event=event
                 )
             )
-        at_times = np.unique(np.concatenate([np.asarray(self.time_grid_, dtype=np.float64), time]))
-        calibration = d_calibration(time, event, self._survival_matrix(X, at_times), times=at_times)
+        calibration = d_calibration_at_times(self._survival_at_own_times(X, time), event)
         rows["D-calibration statistic"] = float(calibration.statistic)
         rows["D-calibration p-value"] = float(calibration.pvalue)
         return rows

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from deepstat.estimators._params import InstanceOf, validate_params, store_params
+from deepstat.estimators._params import ColumnNames, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
 from deepstat.estimators.survival_base import (
     SURVIVAL_CONSTRAINTS,
@@ -195,7 +195,7 @@ class DeepCoxPH(SurvivalEstimator):
     _constraints = {
         **SURVIVAL_CONSTRAINTS,
         "ties": TIES,
-        "strata": [InstanceOf((type(None), str, int, list, tuple), "None, a column name or a list of column names")],
+        "strata": [ColumnNames()],
     }
     _saved_arrays = ("event_times_", "baseline_cumulative_hazard_")  # safetensors (persistence.py)
     _saved_values = ("risk_offset_", "time_grid_", "train_partial_log_likelihood_")  # config.json

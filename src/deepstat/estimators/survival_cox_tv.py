@@ -203,6 +203,31 @@ class DeepCoxTimeVarying(DeepCoxPH):
     def _eta(self, X: Any) -> Tensor:
         return super()._eta(self._covariates(X, fitting=False))
 
+    _outcome_in_X = True  # summary(X) scores held-out counting-process data without a y
+
+    def _summary_test_rows(self, X: Any, y: Any) -> dict[str, Any]:
+        """Held-out subjects, events and the counting-process partial log-likelihood (its own risk sets)."""
+        caller = f"{type(self).__name__}.summary"
+        if y is not None:
+            raise ValueError(f"`y` of {caller} must be None: the outcome is in the columns of X. Got {type(y).__name__} instead.")
+        if not isinstance(X, pd.DataFrame) or any(c not in X.columns for c in self._special_columns()):
+            raise ValueError(
+                f"`X` of {caller} must be a DataFrame with the columns {self._special_columns()} and the covariates."
+            )
+        start, stop, event = self._check_intervals(X)
+        start_rank, stop_rank = dense_rank(start, stop)
+        stratum = self._strata_codes(X)
+        columns = [start_rank, stop_rank, event] if stratum is None else [start_rank, stop_rank, event, stratum]
+        eta = self._eta(X)
+        target = torch.as_tensor(np.column_stack(columns), dtype=eta.dtype)
+        with torch.no_grad():
+            nll = CoxTimeVaryingLoss(self.ties)(eta, target, reduction="sum")
+        return {
+            "test subjects": int(pd.unique(X[self.id_col]).shape[0]),
+            "test events": int(event.sum()),
+            "test partial log-likelihood": -float(nll),
+        }
+
     def _score_target(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"{type(self).__name__}.score is not defined for counting-process data: Harrell's C compares one time per "

@@ -52,7 +52,9 @@ def _fit(data: dict, seed: int, epochs: int, *, dropout: float = 0.0, **config: 
     net = MLP(10, 1, hidden_sizes=HIDDEN, dropout=dropout).double()
     cfg = train_config(optimizer="adam", lr=3e-3, max_epochs=epochs, random_state=seed, **config)
     history = fit_module(net, squared_error, batches(data["train"]), cfg, validation=batches(data["val"]))
-    return net, history.to_frame()
+    frame = history.to_frame()
+    frame.attrs["best_epoch"] = history.best_epoch  # 0 would be the starting weights (not a row of the frame)
+    return net, frame
 
 
 def run_regularization(
@@ -171,7 +173,7 @@ def run_regularization(
     ax = axes[0, 2]
     ax.plot(base["epoch"], 2 * base["train_loss"], label="training")
     ax.plot(base["epoch"], 2 * base["val_loss"], label="validation")
-    best = int(stopped_curve["epoch"].iloc[int(np.argmin(stopped_curve["val_loss"].to_numpy()))])
+    best = int(stopped_curve.attrs["best_epoch"])
     ax.axvline(best, color="black", ls=":", label=f"early stopping keeps epoch {best}")
     ax.set(xlabel="epoch", ylabel="MSE", title="Early stopping", ylim=(0, 1.5))
     ax.legend(fontsize=7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "check_fitted",
     "check_positive_int",
     "conformal_quantile",
+    "member_params",
     "n_rows",
     "require_method",
     "split_indices",
@@ -185,3 +187,16 @@ def as_float_array(values: Any, name: str, caller: str) -> np.ndarray:
 def n_rows(data: Any) -> int:
     """Number of rows of an array-like, DataFrame or tensor."""
     return int(data.shape[0]) if hasattr(data, "shape") else len(data)
+
+
+def member_params(estimator: Any, index: int, seed: int) -> dict[str, Any]:
+    """Parameters of ensemble member ``index``: its own seed and, if the estimator checkpoints, its own folder.
+
+    Members that shared ``checkpoint_dir`` would overwrite each other's checkpoints, and with
+    ``resume=True`` every member after the first would resume the first one's finished fit.
+    """
+    params: dict[str, Any] = {"random_state": int(seed)}
+    folder = estimator.get_params(deep=False).get("checkpoint_dir")
+    if folder is not None:
+        params["checkpoint_dir"] = os.path.join(os.fspath(folder), f"member_{index}")
+    return params

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.inference._checks import check_positive_int, require_method
+from deepstat.inference._checks import check_positive_int, member_params, require_method
 from deepstat.inference._predictive import MixturePredictiveMixin
 from deepstat.inference.mixture import EqualMixture
 from deepstat.utils.validation import format_values, resolve_seed
@@ -96,7 +96,10 @@ class DeepEnsemble(MixturePredictiveMixin, BaseEstimator):
             )
         seq = np.random.SeedSequence(resolve_seed(self.random_state))
         seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
-        members = [clone(self.estimator).set_params(random_state=int(s)).fit(X, y, **fit_params) for s in seeds]
+        members = [
+            clone(self.estimator).set_params(**member_params(self.estimator, i, s)).fit(X, y, **fit_params)
+            for i, s in enumerate(seeds)
+        ]
         if hasattr(members[0], "classes_"):
             classes = np.asarray(members[0].classes_)
             for member in members[1:]:

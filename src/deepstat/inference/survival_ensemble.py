@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.inference._checks import check_positive_int, require_method
+from deepstat.inference._checks import check_positive_int, member_params, require_method
 from deepstat.metrics.survival import concordance_index_harrell
 from deepstat.utils.survival import check_survival_target
 from deepstat.utils.validation import format_values, resolve_seed
@@ -118,7 +118,10 @@ class SurvivalEnsemble(BaseEstimator):
             )
         seq = np.random.SeedSequence(resolve_seed(self.random_state))
         seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
-        members = [clone(self.estimator).set_params(random_state=int(s)).fit(X, y, **fit_params) for s in seeds]
+        members = [
+            clone(self.estimator).set_params(**member_params(self.estimator, i, s)).fit(X, y, **fit_params)
+            for i, s in enumerate(seeds)
+        ]
         self.estimators_ = members
         self.seeds_ = seeds
         self.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))

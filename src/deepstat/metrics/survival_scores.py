@@ -22,11 +22,13 @@ from deepstat.metrics.survival_inputs import (
 )
 from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.utils.survival import check_time_event
+from deepstat.utils.validation import format_values
 
 __all__ = [
     "DCalibrationResult",
     "binomial_log_likelihood",
     "d_calibration",
+    "d_calibration_at_times",
     "integrated_binomial_log_likelihood",
     "integrated_brier_score",
     "survival_brier_score",
@@ -297,7 +299,49 @@ def d_calibration(time: Any, event: Any, surv: Any, *, times: Any, n_bins: int =
     t, e = check_time_event(time, event, caller, require_event=False)
     grid = check_grid(times, caller)
     s = check_survival_matrix(surv, t.shape[0], grid.shape[0], caller)
-    c = step_function(grid, s, t)  # S_i(t_i)
+    return d_calibration_at_times(step_function(grid, s, t), e, n_bins=n_bins)  # S_i(t_i)
+
+
+def d_calibration_at_times(survival_at_time: Any, event: Any, *, n_bins: int = 10) -> DCalibrationResult:
+    r"""D-calibration from each row's predicted survival probability at its own observed time, :math:`S_i(t_i)`.
+
+    The same test as :func:`d_calibration` (which reads :math:`S_i(t_i)` off curves on a grid), for callers
+    that evaluate each curve at its own time only: :math:`O(n)` memory instead of :math:`O(n \times` grid).
+
+    Parameters
+    ----------
+    survival_at_time : array-like of shape (n_samples,)
+        :math:`S_i(t_i)`, in [0, 1].
+    event : array-like of shape (n_samples,)
+        Event indicators (0/1 or bool).
+    n_bins : int, default=10
+
+    Returns
+    -------
+    DCalibrationResult
+
+    Raises
+    ------
+    ValueError
+        If ``n_bins < 2``, the lengths differ, or a probability is outside [0, 1] or NaN.
+
+    Examples
+    --------
+    >>> d_calibration_at_times([0.95, 0.5, 0.05, 0.3], [1, 1, 1, 0], n_bins=2).counts.tolist()
+    [2.0, 2.0]
+    """
+    caller = "d_calibration_at_times"
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
+        raise ValueError(f"`n_bins` of {caller} must be an integer >= 2. Got {n_bins!r} instead.")
+    c = np.asarray(survival_at_time, dtype=np.float64).reshape(-1)
+    _, e = check_time_event(np.zeros(c.shape[0]), event, caller, require_event=False)
+    bad = ~((c >= 0) & (c <= 1))
+    if bad.any():
+        raise ValueError(
+            f"`survival_at_time` of {caller} must hold probabilities in [0, 1]. Got {int(bad.sum())} other value(s) "
+            f"{format_values(c[bad])} instead."
+        )
+    t = c  # only its length is used below
     lower = np.arange(n_bins) / n_bins
     upper = np.arange(1, n_bins + 1) / n_bins
     counts = np.bincount(np.minimum((c[e] * n_bins).astype(np.int64), n_bins - 1), minlength=n_bins).astype(np.float64)

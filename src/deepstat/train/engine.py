@@ -28,6 +28,7 @@ from deepstat.train.optim import _penalty, make_optimizer, make_scheduler, penal
 from deepstat.train.progress import EpochProgress
 from deepstat.train.state import restore_training_state, write_training_state
 from deepstat.utils import resolve_seed, torch_threads
+from deepstat.utils.validation import user_stacklevel
 
 __all__ = ["fit_module", "NoImprovementWarning", "TrainingDivergedError"]
 
@@ -438,9 +439,11 @@ class _Trainer:
                 warnings.warn(
                     f"No epoch of fit_module improved the validation loss of the starting weights "
                     f"({self.history.best_loss:.6g}) in {self.history.n_epochs} epoch(s): the module keeps its starting "
-                    f"weights. Use a smaller learning rate (`lr` is {float(self.optimizer.param_groups[0]['lr'])!r}).",
+                    f"weights (close to the null, intercept-only model for deepstat's estimators). The learning rate may be too large "
+                    f"(`lr` is {float(self.optimizer.param_groups[0]['lr'])!r}), the epochs too few, or the inputs may "
+                    "carry nothing the validation data confirm.",
                     NoImprovementWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
         module.train(was_training)
         for cb in callbacks:

@@ -25,8 +25,10 @@ class History:
         validation loss after the epoch; NaN without validation data), ``lr`` (learning rate
         used in the epoch) and ``time`` (seconds).
     best_epoch : int, default=0
-        Epoch with the lowest monitored loss (validation loss if any, else training loss);
-        0 before the first epoch.
+        Epoch with the lowest monitored loss (validation loss if any, else training loss).
+        0 means the starting weights: with early stopping and validation data their loss is
+        measured before the first epoch, and no epoch improved on it (then ``best_loss`` is
+        not among the ``records``).
     best_loss : float, default=inf
         That loss.
     stopped_early : bool, default=False

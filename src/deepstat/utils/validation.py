@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["format_values", "check_finite", "resolve_seed"]
+__all__ = ["format_values", "check_finite", "resolve_seed", "user_stacklevel"]
 
 
 def format_values(values: Any, max_items: int = 5) -> str:
@@ -75,3 +77,18 @@ def resolve_seed(random_state: Any) -> int:
     raise TypeError(
         f"`random_state` must be None, an int or a numpy random generator. Got {type(random_state).__name__} instead."
     )
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../deepstat
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that points at the first caller outside deepstat.
+
+    A warning raised deep in the engine then names the user's line (``model.fit(...)``), not the
+    library's, whichever estimator called the engine.
+    """
+    frame, level = sys._getframe(1), 1  # the caller of user_stacklevel is level 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -21,9 +21,10 @@ from torch import Tensor
 from deepstat.estimators._params import Interval, Options
 from deepstat.estimators.base import COMMON_CONSTRAINTS, DeepstatEstimator
 from deepstat.train import TensorBatches
-from deepstat.utils.validation import format_values, resolve_seed
+from deepstat.utils.survival import check_time_grid
+from deepstat.utils.validation import resolve_seed
 
-__all__ = ["SURVIVAL_LR", "SurvivalEstimator", "check_time_grid"]
+__all__ = ["SURVIVAL_LR", "SurvivalEstimator", "check_time_grid"]  # check_time_grid lives in utils.survival
 
 #: Adam's default learning rate for the survival estimators (issue 5, item 8): at torch's 1e-3 the
 #: full-batch fits on a few hundred rows stop early before they have learnt (GBSG2: C 0.619 vs 0.644).
@@ -34,26 +35,6 @@ SURVIVAL_CONSTRAINTS: dict[str, list[Any]] = {
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
 }
 TIES = [Options(frozenset({"efron", "breslow"}))]
-
-
-def check_time_grid(times: Any, caller: str) -> np.ndarray:
-    """Validate a grid of times at which to evaluate survival curves: 1-D, finite, non-negative.
-
-    Raises
-    ------
-    ValueError
-        Naming ``times`` and the offending count.
-    """
-    grid = np.asarray(times, dtype=np.float64) if not isinstance(times, Real) else np.asarray([times], np.float64)
-    if grid.ndim != 1 or grid.size == 0:
-        raise ValueError(f"`times` of {caller} must be a non-empty 1-D array of times. Got shape {grid.shape} instead.")
-    bad = ~np.isfinite(grid) | (grid < 0)
-    if bad.any():
-        raise ValueError(
-            f"`times` of {caller} must be finite and non-negative. Got {int(bad.sum())} offending value(s) "
-            f"{format_values(grid[bad])} instead."
-        )
-    return grid
 
 
 def stratified_validation_split(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,7 +23,7 @@ __all__ = [
     "check_fitted",
     "check_positive_int",
     "conformal_quantile",
-    "member_params",
+    "fit_members",
     "n_rows",
     "require_method",
     "split_indices",
@@ -189,14 +190,36 @@ def n_rows(data: Any) -> int:
     return int(data.shape[0]) if hasattr(data, "shape") else len(data)
 
 
-def member_params(estimator: Any, index: int, seed: int) -> dict[str, Any]:
-    """Parameters of ensemble member ``index``: its own seed and, if the estimator checkpoints, its own folder.
+def fit_members(
+    estimator: Any, n_members: Any, random_state: Any, X: Any, y: Any, fit_params: dict[str, Any], caller: str,
+    methods: tuple[str, ...] = ("fit",),
+) -> tuple[list[Any], np.ndarray]:
+    """Fit ``n_members`` clones of ``estimator``, each with its own seed (and checkpoint folder); return them and the seeds.
 
     Members that shared ``checkpoint_dir`` would overwrite each other's checkpoints, and with
-    ``resume=True`` every member after the first would resume the first one's finished fit.
+    ``resume=True`` every member after the first would resume the first one's finished fit: each
+    member checkpoints in ``checkpoint_dir/member_<m>``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_members`` is not a positive int, or ``estimator`` lacks one of ``methods`` or a ``random_state``.
     """
-    params: dict[str, Any] = {"random_state": int(seed)}
-    folder = estimator.get_params(deep=False).get("checkpoint_dir")
-    if folder is not None:
-        params["checkpoint_dir"] = os.path.join(os.fspath(folder), f"member_{index}")
-    return params
+    m = check_positive_int(n_members, "n_members", caller)
+    for method in methods:
+        require_method(estimator, method, caller)
+    params = estimator.get_params(deep=False)
+    if "random_state" not in params:
+        raise ValueError(
+            f"`estimator` of {caller} must have a `random_state` parameter to seed its members. "
+            f"Got {type(estimator).__name__}, which has none, instead."
+        )
+    seq = np.random.SeedSequence(resolve_seed(random_state))
+    seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
+    members = []
+    for index, seed in enumerate(seeds):
+        own: dict[str, Any] = {"random_state": int(seed)}
+        if params.get("checkpoint_dir") is not None:
+            own["checkpoint_dir"] = os.path.join(os.fspath(params["checkpoint_dir"]), f"member_{index}")
+        members.append(clone(estimator).set_params(**own).fit(X, y, **fit_params))
+    return members, seeds

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.inference._checks import check_positive_int, member_params, require_method
+from deepstat.inference._checks import fit_members, require_method
 from deepstat.inference._predictive import MixturePredictiveMixin
 from deepstat.inference.mixture import EqualMixture
-from deepstat.utils.validation import format_values, resolve_seed
+from deepstat.utils.validation import format_values
 
 __all__ = ["DeepEnsemble"]
 
@@ -87,19 +87,7 @@ class DeepEnsemble(MixturePredictiveMixin, BaseEstimator):
         self
         """
         caller = type(self).__name__
-        m = check_positive_int(self.n_members, "n_members", caller)
-        require_method(self.estimator, "fit", caller)
-        if "random_state" not in self.estimator.get_params(deep=False):
-            raise ValueError(
-                f"`estimator` of {caller} must have a `random_state` parameter to seed its members. "
-                f"Got {type(self.estimator).__name__}, which has none, instead."
-            )
-        seq = np.random.SeedSequence(resolve_seed(self.random_state))
-        seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
-        members = [
-            clone(self.estimator).set_params(**member_params(self.estimator, i, s)).fit(X, y, **fit_params)
-            for i, s in enumerate(seeds)
-        ]
+        members, seeds = fit_members(self.estimator, self.n_members, self.random_state, X, y, fit_params, caller)
         if hasattr(members[0], "classes_"):
             classes = np.asarray(members[0].classes_)
             for member in members[1:]:

@@ -6,28 +6,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.inference._checks import check_positive_int, member_params, require_method
+from deepstat.inference._checks import fit_members
 from deepstat.metrics.survival import concordance_index_harrell
-from deepstat.utils.survival import check_survival_target
-from deepstat.utils.validation import format_values, resolve_seed
+from deepstat.utils.survival import check_survival_target, check_time_grid
 
 __all__ = ["SurvivalEnsemble"]
-
-
-def _check_times(times: Any, caller: str) -> np.ndarray:
-    grid = np.atleast_1d(np.asarray(times, dtype=np.float64))
-    if grid.ndim != 1 or grid.size == 0:
-        raise ValueError(f"`times` of {caller} must be a non-empty 1-D array of times. Got shape {grid.shape} instead.")
-    bad = ~np.isfinite(grid) | (grid < 0)
-    if bad.any():
-        raise ValueError(
-            f"`times` of {caller} must be finite and non-negative. Got {int(bad.sum())} offending value(s) "
-            f"{format_values(grid[bad])} instead."
-        )
-    return grid
 
 
 class SurvivalEnsemble(BaseEstimator):
@@ -108,20 +94,8 @@ class SurvivalEnsemble(BaseEstimator):
             ``fit``, ``predict_survival_function`` or ``predict_risk``.
         """
         caller = type(self).__name__
-        m = check_positive_int(self.n_members, "n_members", caller)
-        for method in ("fit", "predict_survival_function", "predict_risk"):
-            require_method(self.estimator, method, caller)
-        if "random_state" not in self.estimator.get_params(deep=False):
-            raise ValueError(
-                f"`estimator` of {caller} must have a `random_state` parameter to seed its members. "
-                f"Got {type(self.estimator).__name__}, which has none, instead."
-            )
-        seq = np.random.SeedSequence(resolve_seed(self.random_state))
-        seeds = seq.generate_state(m, dtype=np.uint32).astype(np.int64) % (2**31 - 1)
-        members = [
-            clone(self.estimator).set_params(**member_params(self.estimator, i, s)).fit(X, y, **fit_params)
-            for i, s in enumerate(seeds)
-        ]
+        methods = ("fit", "predict_survival_function", "predict_risk")
+        members, seeds = fit_members(self.estimator, self.n_members, self.random_state, X, y, fit_params, caller, methods)
         self.estimators_ = members
         self.seeds_ = seeds
         self.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))
@@ -129,7 +103,7 @@ class SurvivalEnsemble(BaseEstimator):
 
     def _times(self, times: Any, method: str) -> np.ndarray:
         check_is_fitted(self, "estimators_")
-        return self.time_grid_ if times is None else _check_times(times, f"{type(self).__name__}.{method}")
+        return self.time_grid_ if times is None else check_time_grid(times, f"{type(self).__name__}.{method}")
 
     def predict_survival_function(self, X: Any, times: Any = None) -> pd.DataFrame:
         """The members' average survival probabilities at ``times`` (default ``time_grid_``).

@@ -8,6 +8,7 @@ float field), a two-column array or DataFrame ``(time, event)``, or a tuple ``(t
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 
 from deepstat.utils.validation import format_values
 
-__all__ = ["check_survival_target", "check_time_event", "StrataLevels"]
+__all__ = ["check_survival_target", "check_time_event", "check_time_grid", "StrataLevels"]
 
 
 def _to_numpy(values: Any) -> np.ndarray:
@@ -273,3 +274,23 @@ class StrataLevels:
         if not isinstance(X, pd.DataFrame):
             return X
         return X.drop(columns=[c for c in self.columns if c in X.columns])
+
+
+def check_time_grid(times: Any, caller: str) -> np.ndarray:
+    """Validate a grid of times at which to evaluate survival curves: 1-D, finite, non-negative.
+
+    Raises
+    ------
+    ValueError
+        Naming ``times`` and the offending count.
+    """
+    grid = np.asarray(times, dtype=np.float64) if not isinstance(times, Real) else np.asarray([times], np.float64)
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(f"`times` of {caller} must be a non-empty 1-D array of times. Got shape {grid.shape} instead.")
+    bad = ~np.isfinite(grid) | (grid < 0)
+    if bad.any():
+        raise ValueError(
+            f"`times` of {caller} must be finite and non-negative. Got {int(bad.sum())} offending value(s) "
+            f"{format_values(grid[bad])} instead."
+        )
+    return grid

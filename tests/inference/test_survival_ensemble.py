@@ -109,3 +109,18 @@ def test_members_checkpoint_in_their_own_folders(data, tmp_path) -> None:
     assert not np.allclose(risks[0], risks[1])  # a shared folder made every member resume the first one's fit
     again = SurvivalEnsemble(base, n_members=3, random_state=0).fit(X[:200], (t[:200], e[:200]))  # resumes each its own
     np.testing.assert_array_equal(again.predict_risk(X[:20]), ens.predict_risk(X[:20]))
+
+
+def test_competing_risks_incidences_are_averaged(data) -> None:
+    from deepstat.estimators import DeepHit
+
+    X, t, e = data
+    cause = np.where(e, 1 + (X[:, 2] > 0), 0)
+    ens = SurvivalEnsemble(DeepHit(**FAST), n_members=2, random_state=0).fit(X, (t, cause))
+    grid = [0.2, 0.5, 1.0]
+    members = np.stack([m.predict_cumulative_incidence(X[:10], grid).to_numpy() for m in ens.estimators_])
+    ours = ens.predict_cumulative_incidence(X[:10], grid)
+    np.testing.assert_allclose(ours.to_numpy(), members.mean(axis=0), atol=1e-15)
+    assert list(ours.columns.get_level_values("cause").unique()) == [1, 2]
+    with pytest.raises(ValueError, match=r"must have a `predict_cumulative_incidence` method"):
+        SurvivalEnsemble(DeepCoxPH(**FAST), n_members=1, random_state=0).fit(X, (t, e)).predict_cumulative_incidence(X[:2])

@@ -16,7 +16,6 @@ from deepstat.estimators._params import NONE, POS_INT, Interval, validate_params
 from deepstat.estimators.base import _DTYPES
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.losses import DeepHitLoss, LogisticHazardLoss, discretize_times
-from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.utils.survival import check_survival_target, check_time_event
 from deepstat.utils.validation import format_values
 
@@ -77,9 +76,13 @@ class _DiscreteTime(SurvivalEstimator):
         """S(c_1), ..., S(c_K) of each row, shape (n, K)."""
         raise NotImplementedError
 
+    def _at_times(self, values: np.ndarray, times: np.ndarray, before: float) -> np.ndarray:
+        """Step functions with jumps at the cuts, ``values[..., k]`` from cut k + 1 on, read at ``times`` (last axis)."""
+        idx = np.searchsorted(self.cuts_[1:], times, side="right") - 1  # last cut <= t, -1 before the first
+        return np.where(idx < 0, before, values[..., np.clip(idx, 0, None)])
+
     def _survival_matrix(self, X: Any, times: np.ndarray) -> np.ndarray:
-        S = self._interval_survival(X)
-        return np.stack([step_function(self.cuts_[1:], S[i], times, before=1.0) for i in range(S.shape[0])])
+        return self._at_times(self._interval_survival(X), times, before=1.0)  # (n, n_times), one gather
 
     def predict_risk(self, X: Any) -> np.ndarray:
         """Minus the restricted mean survival time up to the last cut, :math:`-\\int_0^{c_K} S(t)\\,dt` (higher: earlier event).
@@ -411,11 +414,8 @@ class DeepHit(_DiscreteTime):
             Columns are a MultiIndex (cause, time): ``frame[r]`` is the (n_samples, n_times) curve of cause ``r``.
         """
         grid = self._grid(times, "predict_cumulative_incidence")
-        F = self._incidence(X)
-        blocks = [
-            np.stack([step_function(self.cuts_[1:], F[i, r], grid, before=0.0) for i in range(F.shape[0])])
-            for r in range(self.n_causes_)
-        ]
+        F = self._at_times(self._incidence(X), grid, before=0.0)  # (n, n_causes, n_times)
+        blocks = [F[:, r] for r in range(self.n_causes_)]
         columns = pd.MultiIndex.from_product([range(1, self.n_causes_ + 1), grid], names=["cause", "time"])
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(F.shape[0])
         return pd.DataFrame(np.concatenate(blocks, axis=1), index=index, columns=columns)

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.inference._checks import fit_members
+from deepstat.inference._checks import fit_members, require_method
 from deepstat.metrics.survival import concordance_index_harrell
 from deepstat.utils.survival import check_survival_target, check_time_grid
 
@@ -123,6 +123,28 @@ class SurvivalEnsemble(BaseEstimator):
         surv = self.predict_survival_function(X, times)
         with np.errstate(divide="ignore"):
             return -np.log(surv)
+
+    def predict_cumulative_incidence(self, X: Any, times: Any = None) -> pd.DataFrame:
+        """The members' average cause-specific cumulative incidences (competing-risks members, e.g. DeepHit).
+
+        The average of the members' :math:`F_r(t \mid x)` is the incidence of their equal mixture.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, n_causes * n_times)
+            Columns a MultiIndex (cause, time), as the members'.
+
+        Raises
+        ------
+        ValueError
+            If the members do not predict cumulative incidences.
+        """
+        check_is_fitted(self, "estimators_")
+        require_method(self.estimators_[0], "predict_cumulative_incidence", type(self).__name__)
+        grid = self._times(times, "predict_cumulative_incidence")
+        frames = [member.predict_cumulative_incidence(X, times=grid) for member in self.estimators_]
+        mean = np.mean([frame.to_numpy(dtype=np.float64) for frame in frames], axis=0)
+        return pd.DataFrame(mean, index=frames[0].index, columns=frames[0].columns)
 
     def predict_risk(self, X: Any) -> np.ndarray:
         """The members' average risk score (for Cox members, the average log partial hazard).

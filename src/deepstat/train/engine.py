@@ -333,7 +333,7 @@ class _Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         error = TrainingDivergedError(
             f"Training diverged at epoch {self.epoch}: {message}. The module was restored to the best weights "
-            f"(epoch {self.history.best_epoch}). Use a smaller learning rate (`lr` of TrainConfig is {lr!r}) "
+            f"(epoch {self.history.best_epoch}). Use a smaller learning rate (`lr` is {lr!r}) "
             f"or gradient clipping (`clip_grad_norm`)."
         )
         error.history = self.history

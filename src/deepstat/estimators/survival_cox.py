@@ -166,8 +166,8 @@ class DeepCoxPH(SurvivalEstimator):
     (lifelines Cox 0.645 / 0.185), WHAS500 0.758 / 0.179 (0.765 / 0.175), FLCHAIN 0.790 / 0.101
     (0.792 / 0.100); no other learning rate, patience or ridge penalty was better on all three
     when chosen on the training parts only (``bench/survival_defaults.py``). Averaging the curves
-    of 5 seeded fits (:class:`deepstat.inference.SurvivalEnsemble`) gave 0.660 / 0.180,
-    0.762 / 0.172 and 0.792 / 0.100.
+    of 10 seeded fits (:class:`deepstat.inference.SurvivalEnsemble`) gave 0.661 / 0.180,
+    0.763 / 0.171 and 0.793 / 0.1000 (lifelines 0.1001): on small data, prefer the ensemble.
 
     References
     ----------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -142,3 +143,30 @@ def test_a_rare_stratum_reaches_the_fit(gbsg2_csv: Path, tmp_path: Path) -> None
         out = tmp_path / f"o{seed}"
         assert main(["fit", str(path), "--time", "time", "--event", "event", "--strata", "centre", "--hidden", "4",
                      "--epochs", "2", "--n-boot", "10", "--quiet", "--seed", str(seed), "--out", str(out)]) == 0
+
+
+def test_ensemble_fit_saves_loads_predicts_and_compares(gbsg2_csv: Path, tmp_path: Path, capsys) -> None:
+    from deepstat import load
+    from deepstat.inference import SurvivalEnsemble
+
+    out = tmp_path / "ens"
+    assert main(["fit", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "coxph", "--ensemble", "3",
+                 "--hidden", "4", "--epochs", "5", "--n-boot", "10", "--quiet", "--out", str(out)]) == 0
+    assert "deep coxph x3" in capsys.readouterr().out
+    model = load(out / "model")
+    assert isinstance(model, SurvivalEnsemble) and len(model.estimators_) == 3
+    assert json.loads((out / "cli.json").read_text())["ensemble"] == 3
+    assert "Members averaged" in (out / "report.html").read_text()
+    preds = tmp_path / "p.csv"
+    assert main(["predict", str(out), str(gbsg2_csv), "--out", str(preds), "--quantiles", "1000"]) == 0
+    frame = pd.read_csv(preds)
+    np.testing.assert_allclose(frame["risk"], model.predict_risk(pd.read_csv(gbsg2_csv).drop(columns=["time", "event"])), rtol=1e-6)
+    assert main(["evaluate", str(out), str(gbsg2_csv)]) == 0
+    assert main(["compare", str(gbsg2_csv), "--time", "time", "--event", "event", "--ensemble", "2", "--hidden", "4",
+                 "--epochs", "3", "--cv", "2", "--n-boot", "10", "--quiet"]) == 0
+    assert "deep coxph x2" in capsys.readouterr().out
+    for bad, message in ((["--ensemble", "0"], "--ensemble must be a positive number"),):
+        assert main(["fit", str(gbsg2_csv), "--time", "time", "--event", "event", *bad, "--out", str(tmp_path / "b")]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["fit", str(gbsg2_csv), "--target", "age", "--ensemble", "2", "--out", str(tmp_path / "c")]) == 2
+    assert "--ensemble is for survival data" in capsys.readouterr().err

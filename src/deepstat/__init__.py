@@ -8,7 +8,8 @@ fitted by negative log-likelihood, predicting whole distributions.
 
 from deepstat import baselines, datasets, families, metrics
 from deepstat._version import __version__
-from deepstat.estimators import DeepClassifier, DeepRegressor, load
+from deepstat._load import load
+from deepstat.estimators import DeepClassifier, DeepRegressor
 from deepstat.report import compare
 from deepstat.utils.config import config_context, get_config, set_config
 

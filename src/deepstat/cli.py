@@ -149,7 +149,7 @@ def _print_scores(title: str, scores: dict[str, float]) -> None:
 
 
 def _load_model_dir(model_dir: Path) -> tuple[Any, dict[str, Any]]:
-    from deepstat.estimators import load
+    from deepstat import load
 
     meta_path = model_dir / CLI_FILE
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
@@ -177,6 +177,7 @@ def fit(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder: model/, metrics.json, report.html."),
     n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals of C and IBS."),
     strata: str = typer.Option(None, help="Survival data, --model coxph: comma-separated columns whose levels are strata (own baseline hazard each)."),
+    ensemble: int = typer.Option(1, help="Survival data: average the curves of this many seeded fits (SurvivalEnsemble; 10 met the Cox targets)."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Fit a deep model, save it with held-out metrics (JSON) and an HTML report."""
@@ -198,11 +199,14 @@ def fit(
         return fit_survival_command(
             data, frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, lr=lr,
             batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot, strata=strata,
+            ensemble=ensemble,
         )
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
     if strata is not None:
         _fail("--strata is for survival data (with --time, --event and --model coxph).")
+    if ensemble != 1:
+        _fail("--ensemble is for survival data (with --time and --event).")
     hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
@@ -325,6 +329,7 @@ def compare(
     seed: int = typer.Option(0, help="Random seed."),
     n_boot: int = typer.Option(1000, help="Survival data: bootstrap samples of the intervals and paired tests."),
     strata: str = typer.Option(None, help="Survival data, --model coxph: comma-separated columns whose levels are strata (own baseline hazard each)."),
+    ensemble: int = typer.Option(1, help="Survival data: average the curves of this many seeded fits (SurvivalEnsemble; 10 met the Cox targets)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Deep model vs the classical model (GLM, multinomial logit, Cox) on the same splits, with a paired test."""
@@ -339,12 +344,14 @@ def compare(
 
         return compare_survival_command(
             frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
-            test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot, strata=strata,
+            test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot, strata=strata, ensemble=ensemble,
         )
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
     if strata is not None:
         _fail("--strata is for survival data (with --time, --event and --model coxph).")
+    if ensemble != 1:
+        _fail("--ensemble is for survival data (with --time and --event).")
     hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
     deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1)

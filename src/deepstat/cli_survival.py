@@ -68,9 +68,24 @@ def parse_strata(text: str | None, X: pd.DataFrame, model_name: str) -> list[str
 
 def make_survival_model(
     name: str, hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, seed: int, verbose: int,
-    strata: list[str] | None = None,
+    strata: list[str] | None = None, ensemble: int = 1,
 ) -> Any:
-    """The deep survival estimator named by ``--model``; unset options keep the estimator's defaults."""
+    """The deep survival estimator named by ``--model`` (averaged over ``--ensemble`` seeded fits when > 1)."""
+    if ensemble < 1:
+        _fail(f"--ensemble must be a positive number of fits. Got {ensemble}.")
+    model = _single_survival_model(name, hidden, epochs, lr, batch_size, seed, verbose, strata)
+    if ensemble == 1:
+        return model
+    from deepstat.inference import SurvivalEnsemble
+
+    return SurvivalEnsemble(model, n_members=ensemble, random_state=seed)
+
+
+def _single_survival_model(
+    name: str, hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, seed: int, verbose: int,
+    strata: list[str] | None,
+) -> Any:
+    """One deep survival estimator; unset options keep the estimator's defaults."""
     from deepstat.estimators import DeepAFT, DeepCoxPH, DeepHit, LogisticHazard
 
     settings: dict[str, Any] = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
@@ -140,7 +155,7 @@ def _frame_to_json(result: Any) -> dict[str, Any]:
 def fit_survival_command(
     data: Path, frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
     hidden: str | None, epochs: int, lr: float | None, batch_size: int | None, test_size: float, seed: int,
-    out: Path, quiet: bool, n_boot: int, strata: str | None = None,
+    out: Path, quiet: bool, n_boot: int, strata: str | None = None, ensemble: int = 1,
 ) -> None:
     """``deepstat fit --time T --event E``: fit, save model/, metrics.json (C, IBS with intervals vs Cox), report.html."""
     from deepstat.report import compare_survival_fitted, print_comparison, write_survival_html
@@ -149,7 +164,7 @@ def fit_survival_command(
     if not 0 < test_size < 1:
         _fail(f"--test-size must be in (0, 1). Got {test_size}.")
     columns = parse_strata(strata, X, model_name)
-    model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, columns)
+    model = make_survival_model(model_name, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, columns, ensemble)
     rows = np.arange(len(t))
     train, test = _stratified_split(rows, test_size, seed, _split_labels(X, e, columns))
     train, test = np.sort(train), np.sort(test)
@@ -157,12 +172,15 @@ def fit_survival_command(
     y_tr, y_te = _target(t[train], e[train]), _target(t[test], e[test])
     model.fit(X_tr, y_tr)
     cox = _cox(X_tr, y_tr, columns)
-    deep_name = f"deep {model_name}"
+    deep_name = f"deep {model_name}" + (f" x{ensemble}" if ensemble > 1 else "")
     models = {deep_name: model} if cox is None else {deep_name: model, "CoxPHBaseline": cox}
     result = compare_survival_fitted(models, X_te, y_te, y_train=y_tr, alpha=1 - LEVEL, n_boot=n_boot, random_state=seed)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model")
-    meta = {"time": time, "event": event, "model": model_name, "strata": columns, "data": str(data), "test_size": test_size, "seed": seed}
+    meta = {
+        "time": time, "event": event, "model": model_name, "strata": columns, "ensemble": ensemble, "data": str(data),
+        "test_size": test_size, "seed": seed,
+    }
     (out / CLI_FILE).write_text(json.dumps(meta, indent=2))
     summary = _frame_to_json(result)
     metrics = {
@@ -185,7 +203,7 @@ def fit_survival_command(
 def compare_survival_command(
     frame: pd.DataFrame, *, time: str | None, event: str | None, target: str | None, model_name: str,
     hidden: str | None, epochs: int, cv: int, test_size: float | None, seed: int, quiet: bool, n_boot: int,
-    strata: str | None = None,
+    strata: str | None = None, ensemble: int = 1,
 ) -> None:
     """``deepstat compare --time T --event E``: the deep model vs the linear Cox model on the same splits."""
     from deepstat.baselines import CoxPHBaseline
@@ -193,8 +211,9 @@ def compare_survival_command(
 
     X, t, e = survival_data(frame, time, event, target, "compare")
     columns = parse_strata(strata, X, model_name)
-    deep = make_survival_model(model_name, hidden, epochs, None, None, seed, 0 if quiet else 1, columns)
-    models = {f"deep {model_name}": deep, "CoxPHBaseline": CoxPHBaseline(strata=columns)}
+    deep = make_survival_model(model_name, hidden, epochs, None, None, seed, 0 if quiet else 1, columns, ensemble)
+    deep_name = f"deep {model_name}" + (f" x{ensemble}" if ensemble > 1 else "")
+    models = {deep_name: deep, "CoxPHBaseline": CoxPHBaseline(strata=columns)}
     result = compare(models, X, _target(t, e), cv=None if test_size else cv, test_size=test_size, random_state=seed, n_boot=n_boot)
     print_comparison(result, console)
 

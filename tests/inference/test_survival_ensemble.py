@@ -124,3 +124,26 @@ def test_competing_risks_incidences_are_averaged(data) -> None:
     assert list(ours.columns.get_level_values("cause").unique()) == [1, 2]
     with pytest.raises(ValueError, match=r"must have a `predict_cumulative_incidence` method"):
         SurvivalEnsemble(DeepCoxPH(**FAST), n_members=1, random_state=0).fit(X, (t, e)).predict_cumulative_incidence(X[:2])
+
+
+def test_save_and_load_round_trip(data, ensemble, tmp_path) -> None:
+    import json
+
+    from deepstat import load
+
+    X, _, _ = data
+    ensemble.save(tmp_path / "ens")
+    loaded = load(tmp_path / "ens")
+    assert isinstance(loaded, SurvivalEnsemble) and len(loaded.estimators_) == 4
+    pd.testing.assert_frame_equal(loaded.predict_survival_function(X[:10]), ensemble.predict_survival_function(X[:10]))
+    np.testing.assert_array_equal(loaded.seeds_, ensemble.seeds_)
+    manifest = json.loads((tmp_path / "ens" / "ensemble.json").read_text())
+    (tmp_path / "ens" / "ensemble.json").write_text(json.dumps({**manifest, "format": "other"}))
+    with pytest.raises(ValueError, match=r"must hold a deepstat ensemble manifest. Got an ensemble.json with format 'other'"):
+        load(tmp_path / "ens")
+    (tmp_path / "ens" / "ensemble.json").write_text(json.dumps(manifest))
+    (tmp_path / "ens" / "member_1" / "extra.pkl").write_bytes(b"\x80\x04K\x01.")  # a planted pickle is refused
+    with pytest.raises(ValueError, match=r"pickle"):
+        load(tmp_path / "ens")
+    with pytest.raises(ValueError, match=r"`members` of SurvivalEnsemble.from_members must be a non-empty list"):
+        SurvivalEnsemble.from_members([])

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from deepstat.inference._checks import fit_members, require_method
 from deepstat.metrics.survival import concordance_index_harrell
 from deepstat.utils.survival import check_survival_target, check_time_grid
 
-__all__ = ["SurvivalEnsemble"]
+__all__ = ["ENSEMBLE_FILE", "ENSEMBLE_FORMAT", "SurvivalEnsemble"]
+
+ENSEMBLE_FILE = "ensemble.json"  # the manifest of a saved ensemble (members in member_<m>/)
+ENSEMBLE_FORMAT = "deepstat-survival-ensemble"
 
 
 class SurvivalEnsemble(BaseEstimator):
@@ -103,6 +109,72 @@ class SurvivalEnsemble(BaseEstimator):
         self.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))
         return self
 
+    @classmethod
+    def from_members(cls, members: list[Any], seeds: Any = None, random_state: Any = None) -> SurvivalEnsemble:
+        """A fitted ensemble from already fitted survival models (e.g. loaded ones).
+
+        Parameters
+        ----------
+        members : list of fitted survival estimators
+            Each with ``predict_survival_function``, ``predict_risk`` and ``time_grid_``.
+        seeds : array-like of int, optional
+            The members' seeds (``seeds_``); default their ``random_state``.
+        random_state : optional
+            Recorded as the ensemble's ``random_state``.
+
+        Returns
+        -------
+        SurvivalEnsemble
+
+        Raises
+        ------
+        ValueError
+            If ``members`` is empty or a member lacks a method or ``time_grid_``.
+        """
+        caller = f"{cls.__name__}.from_members"
+        if not isinstance(members, (list, tuple)) or not members:
+            raise ValueError(f"`members` of {caller} must be a non-empty list of fitted models. Got {members!r} instead.")
+        for member in members:
+            for method in ("predict_survival_function", "predict_risk"):
+                require_method(member, method, caller)
+            if not hasattr(member, "time_grid_"):
+                raise ValueError(f"`members` of {caller} must be fitted. Got an unfitted {type(member).__name__} instead.")
+        ensemble = cls(clone(members[0]), n_members=len(members), random_state=random_state)
+        ensemble.estimators_ = list(members)
+        chosen = [m.get_params(deep=False).get("random_state") for m in members] if seeds is None else list(seeds)
+        ensemble.seeds_ = np.asarray([-1 if s is None else int(s) for s in chosen], dtype=np.int64)
+        ensemble.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))
+        return ensemble
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the members (each with its own ``save``: safetensors + JSON) and a manifest, ``ensemble.json``.
+
+        ``deepstat.load(path)`` reads it back. Nothing is pickled.
+
+        Raises
+        ------
+        ValueError
+            If ``path`` is an existing file, or a member cannot be saved (it has no ``save``).
+        """
+        check_is_fitted(self, "estimators_")
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"`path` of {type(self).__name__}.save must be a directory. Got the file {os.fspath(path)!r} instead.")
+        for member in self.estimators_:
+            require_method(member, "save", f"{type(self).__name__}.save")
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, member in enumerate(self.estimators_):
+            member.save(folder / f"member_{index}")
+        manifest = {
+            "format": ENSEMBLE_FORMAT,
+            "format_version": 1,
+            "class": type(self).__name__,
+            "n_members": len(self.estimators_),
+            "seeds": [int(s) for s in self.seeds_],
+            "random_state": self.random_state if isinstance(self.random_state, int) else None,
+        }
+        (folder / ENSEMBLE_FILE).write_text(json.dumps(manifest, indent=2))
+
     def _times(self, times: Any, method: str) -> np.ndarray:
         check_is_fitted(self, "estimators_")
         return self.time_grid_ if times is None else check_time_grid(times, f"{type(self).__name__}.{method}")
@@ -129,7 +201,7 @@ class SurvivalEnsemble(BaseEstimator):
     def predict_cumulative_incidence(self, X: Any, times: Any = None) -> pd.DataFrame:
         """The members' average cause-specific cumulative incidences (competing-risks members, e.g. DeepHit).
 
-        The average of the members' :math:`F_r(t \mid x)` is the incidence of their equal mixture.
+        The average of the members' :math:`F_r(t \\mid x)` is the incidence of their equal mixture.
 
         Returns
         -------

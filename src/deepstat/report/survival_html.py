@@ -135,6 +135,11 @@ def plot_survival_calibration(predicted: Any, observed: Any, *, at: float | None
 # ---------------------------------------------------------------------------- sections
 def _summary(model: Any, time: np.ndarray, event: np.ndarray) -> str:
     items: list[tuple[str, Any]] = [("Model", type(model).__name__)]
+    members = getattr(model, "estimators_", None)
+    if members:  # an ensemble: describe its first member, and say how many were averaged
+        items.append(("Members averaged", len(members)))
+        items.append(("Member model", type(members[0]).__name__))
+        model = members[0]
     module = getattr(model, "module_", None)
     if module is not None:
         params = model.get_params()

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from deepstat.estimators import load as load_estimator
-from deepstat.inference.survival_ensemble import ENSEMBLE_FILE, ENSEMBLE_FORMAT, SurvivalEnsemble
+from deepstat.inference.survival_ensemble import ENSEMBLE_FORMAT, ENSEMBLE_FORMAT_VERSION, SurvivalEnsemble
+from deepstat.utils.saving import ENSEMBLE_FILE, member_folder
 
 __all__ = ["load"]
 
@@ -59,8 +60,35 @@ def load(path: str | os.PathLike) -> Any:
     if not isinstance(manifest, dict) or manifest.get("format") != ENSEMBLE_FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
         raise ValueError(f"`path` of load must hold a deepstat ensemble manifest. Got an {ENSEMBLE_FILE} with format {found!r} instead.")
-    n = manifest.get("n_members")
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"`path` of load must hold a manifest with n_members >= 1. Got {n!r} instead.")
-    members = [load_estimator(folder / f"member_{index}") for index in range(n)]
+    _check_manifest(manifest)
+    members = [load_estimator(member_folder(folder, index)) for index in range(manifest["n_members"])]
     return SurvivalEnsemble.from_members(members, seeds=manifest.get("seeds"), random_state=manifest.get("random_state"))
+
+
+def _check_manifest(manifest: dict[str, Any]) -> None:
+    """Each field of an ensemble manifest, with an error naming it."""
+
+    def is_int(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def fail(field: str, expected: str) -> None:
+        raise ValueError(f"`{field}` of {ENSEMBLE_FILE} must be {expected}. Got {manifest.get(field)!r} instead.")
+
+    version = manifest.get("format_version")
+    if not is_int(version) or version < 1:
+        fail("format_version", "a positive int")
+    if version > ENSEMBLE_FORMAT_VERSION:
+        raise ValueError(
+            f"`path` of load holds an ensemble of format version {version}, newer than this deepstat "
+            f"({ENSEMBLE_FORMAT_VERSION}). Upgrade deepstat to load it."
+        )
+    if manifest.get("class") != SurvivalEnsemble.__name__:
+        fail("class", repr(SurvivalEnsemble.__name__))
+    n = manifest.get("n_members")
+    if not is_int(n) or n < 1:
+        fail("n_members", "an int >= 1")
+    seeds = manifest.get("seeds")
+    if seeds is not None and (not isinstance(seeds, list) or len(seeds) != n or not all(map(is_int, seeds))):
+        fail("seeds", f"null or a list of {n} ints")
+    if manifest.get("random_state") is not None and not is_int(manifest["random_state"]):
+        fail("random_state", "null or an int")

@@ -147,3 +147,57 @@ def test_save_and_load_round_trip(data, ensemble, tmp_path) -> None:
         load(tmp_path / "ens")
     with pytest.raises(ValueError, match=r"`members` of SurvivalEnsemble.from_members must be a non-empty list"):
         SurvivalEnsemble.from_members([])
+
+
+def test_saving_one_kind_over_the_other_leaves_one_model(data, ensemble, tmp_path) -> None:
+    import json
+
+    from deepstat import load
+
+    X, t, e = data
+    single = DeepCoxPH(**FAST, random_state=1).fit(X, (t, e))
+    folder = tmp_path / "m"
+    ensemble.save(folder)
+    single.save(folder)  # over an ensemble: its manifest and members go
+    assert isinstance(load(folder), DeepCoxPH) and not (folder / "member_0").exists()
+    ensemble.save(folder)  # over a single model: its files go
+    assert isinstance(load(folder), SurvivalEnsemble) and not (folder / "config.json").exists()
+    SurvivalEnsemble.from_members(ensemble.estimators_[:2]).save(folder)  # a smaller ensemble: stale members go
+    assert sorted(p.name for p in folder.iterdir()) == ["ensemble.json", "member_0", "member_1"]
+    np.testing.assert_array_equal(load(folder).seeds_, [m.seed_ for m in ensemble.estimators_[:2]])
+    manifest = json.loads((folder / "ensemble.json").read_text())
+    for field, value, message in [
+        ("seeds", 5, r"`seeds` of ensemble.json must be null or a list of 2 ints"),
+        ("seeds", [1], r"`seeds` of ensemble.json must be null or a list of 2 ints"),
+        ("n_members", True, r"`n_members` of ensemble.json must be an int >= 1"),
+        ("format_version", 99, r"newer than this deepstat"),
+        ("class", "DeepEnsemble", r"`class` of ensemble.json must be 'SurvivalEnsemble'"),
+        ("random_state", [1, 2], r"`random_state` of ensemble.json must be null or an int"),
+    ]:
+        (folder / "ensemble.json").write_text(json.dumps({**manifest, field: value}))
+        with pytest.raises(ValueError, match=message):
+            load(folder)
+
+
+def test_a_failed_save_leaves_nothing_loadable_half_old(data, ensemble, tmp_path) -> None:
+    from deepstat import load
+
+    folder = tmp_path / "m"
+    ensemble.save(folder)
+
+    class Unsaveable:
+        def __init__(self, member):
+            self.member = member
+
+        def __getattr__(self, name):
+            return getattr(self.member, name)
+
+        def save(self, path):
+            raise OSError("disk full")
+
+    broken = SurvivalEnsemble.from_members(ensemble.estimators_[:2])
+    broken.estimators_[1] = Unsaveable(broken.estimators_[1])
+    with pytest.raises(OSError, match="disk full"):
+        broken.save(folder)
+    with pytest.raises(FileNotFoundError):  # no manifest: neither the old ensemble nor a mix of old and new
+        load(folder)

@@ -19,11 +19,10 @@ from deepstat.losses import REGRESSION_LOSSES
 from deepstat.nn import MLP
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History
+from deepstat.utils.saving import CONFIG_FILE, WEIGHTS_FILE, remove_ensemble_files
 
 __all__ = ["save_estimator", "load_estimator", "WEIGHTS_FILE", "CONFIG_FILE"]
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
 FORMAT = "deepstat-model"
 FORMAT_VERSION = 1
 # Files that could carry a pickle; their presence makes load refuse the directory outright.
@@ -164,6 +163,7 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
             tmp_config = tmp.name
         os.replace(tmp_weights, out / WEIGHTS_FILE)
         os.replace(tmp_config, out / CONFIG_FILE)
+        remove_ensemble_files(out)  # an ensemble saved here before must not shadow this model in deepstat.load
     finally:
         for leftover in (tmp_weights, tmp_config):
             if leftover is not None and os.path.exists(leftover):

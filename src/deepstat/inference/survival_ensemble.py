@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from deepstat.inference._checks import fit_members, require_method
 from deepstat.metrics.survival import concordance_index_harrell
+from deepstat.utils.saving import CONFIG_FILE, ENSEMBLE_FILE, WEIGHTS_FILE, member_folder, remove_stale_members
 from deepstat.utils.survival import check_survival_target, check_time_grid
 
-__all__ = ["ENSEMBLE_FILE", "ENSEMBLE_FORMAT", "SurvivalEnsemble"]
+__all__ = ["ENSEMBLE_FORMAT", "ENSEMBLE_FORMAT_VERSION", "SurvivalEnsemble"]
 
-ENSEMBLE_FILE = "ensemble.json"  # the manifest of a saved ensemble (members in member_<m>/)
-ENSEMBLE_FORMAT = "deepstat-survival-ensemble"
+ENSEMBLE_FORMAT = "deepstat-survival-ensemble"  # of the manifest ENSEMBLE_FILE (members in member_<m>/)
+ENSEMBLE_FORMAT_VERSION = 1
 
 
 class SurvivalEnsemble(BaseEstimator):
@@ -141,8 +144,16 @@ class SurvivalEnsemble(BaseEstimator):
                 raise ValueError(f"`members` of {caller} must be fitted. Got an unfitted {type(member).__name__} instead.")
         ensemble = cls(clone(members[0]), n_members=len(members), random_state=random_state)
         ensemble.estimators_ = list(members)
-        chosen = [m.get_params(deep=False).get("random_state") for m in members] if seeds is None else list(seeds)
-        ensemble.seeds_ = np.asarray([-1 if s is None else int(s) for s in chosen], dtype=np.int64)
+        if seeds is None:  # the seed each member actually used (seed_), else its random_state
+            seeds = [getattr(m, "seed_", m.get_params(deep=False).get("random_state")) for m in members]
+        seeds = list(seeds)
+        if len(seeds) != len(members) or not all(
+            s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool)) for s in seeds
+        ):
+            raise ValueError(
+                f"`seeds` of {caller} must hold one int (or None) per member ({len(members)}). Got {seeds!r} instead."
+            )
+        ensemble.seeds_ = np.asarray([-1 if s is None else int(s) for s in seeds], dtype=np.int64)
         ensemble.time_grid_ = np.unique(np.concatenate([np.asarray(m.time_grid_, dtype=np.float64) for m in members]))
         return ensemble
 
@@ -163,17 +174,25 @@ class SurvivalEnsemble(BaseEstimator):
         for member in self.estimators_:
             require_method(member, "save", f"{type(self).__name__}.save")
         folder.mkdir(parents=True, exist_ok=True)
+        # the manifest goes first and comes back last: a save that fails half way leaves no loadable mix
+        (folder / ENSEMBLE_FILE).unlink(missing_ok=True)
         for index, member in enumerate(self.estimators_):
-            member.save(folder / f"member_{index}")
+            member.save(member_folder(folder, index))
+        remove_stale_members(folder, len(self.estimators_))
+        for name in (WEIGHTS_FILE, CONFIG_FILE):  # a single model saved here before must not be loadable any more
+            (folder / name).unlink(missing_ok=True)
+        random_state = self.random_state
         manifest = {
             "format": ENSEMBLE_FORMAT,
-            "format_version": 1,
+            "format_version": ENSEMBLE_FORMAT_VERSION,
             "class": type(self).__name__,
             "n_members": len(self.estimators_),
             "seeds": [int(s) for s in self.seeds_],
-            "random_state": self.random_state if isinstance(self.random_state, int) else None,
+            "random_state": int(random_state) if isinstance(random_state, Integral) and not isinstance(random_state, bool) else None,
         }
-        (folder / ENSEMBLE_FILE).write_text(json.dumps(manifest, indent=2))
+        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as tmp:
+            tmp.write(json.dumps(manifest, indent=2))
+        os.replace(tmp.name, folder / ENSEMBLE_FILE)
 
     def _times(self, times: Any, method: str) -> np.ndarray:
         check_is_fitted(self, "estimators_")

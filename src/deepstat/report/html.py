@@ -123,6 +123,14 @@ def _summary(model: Any, X_test: Any, y_test: Any) -> str:
 
 
 def _training(model: Any) -> str:
+    members = getattr(model, "estimators_", None) or []
+    if members and getattr(members[0], "history_", None) is not None:  # an ensemble: its first member's curves
+        img = _figure(
+            lambda ax: plot_training_curves(members[0].history_, ax=ax), "training curves",
+            f"Member 1 of the {len(members)} averaged fits: mean loss per epoch; the dotted line marks the best epoch, "
+            "whose weights are kept. The other members differ only in their seed.",
+        )
+        return _section("training", "Training curves", img)
     history = getattr(model, "history_", None)
     if history is None or history.n_epochs == 0:
         return _section("training", "Training curves", _note("No training history: this model is not fitted by the training engine."))

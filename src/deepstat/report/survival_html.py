@@ -135,23 +135,27 @@ def plot_survival_calibration(predicted: Any, observed: Any, *, at: float | None
 # ---------------------------------------------------------------------------- sections
 def _summary(model: Any, time: np.ndarray, event: np.ndarray) -> str:
     items: list[tuple[str, Any]] = [("Model", type(model).__name__)]
-    members = getattr(model, "estimators_", None)
-    if members:  # an ensemble: describe its first member, and say how many were averaged
+    members = getattr(model, "estimators_", None) or []
+    if members:  # an ensemble: how many fits were averaged, then what one member is
         items.append(("Members averaged", len(members)))
         items.append(("Member model", type(members[0]).__name__))
+        epochs = [m.history_.n_epochs for m in members if getattr(m, "history_", None) is not None]
+        if epochs:
+            items.append(("Epochs (members)", f"{min(epochs)} to {max(epochs)}"))
         model = members[0]
+    each = " (each member)" if members else ""
     module = getattr(model, "module_", None)
     if module is not None:
         params = model.get_params()
         hidden = tuple(params.get("hidden_sizes", ()))
-        items.append(("Network", f"MLP, hidden sizes {hidden or '() (linear)'}, activation {params.get('activation', '?')}"))
-        items.append(("Trainable parameters", sum(p.numel() for p in module.parameters() if p.requires_grad)))
+        items.append(("Network" + each, f"MLP, hidden sizes {hidden or '() (linear)'}, activation {params.get('activation', '?')}"))
+        items.append(("Trainable parameters" + each, sum(p.numel() for p in module.parameters() if p.requires_grad)))
     elif hasattr(model, "coef_"):
         items.append(("Network", "none (classical model fitted by maximum partial likelihood)"))
         items.append(("Parameters", int(np.size(model.coef_))))
     items.append(("Input features", getattr(model, "n_features_in_", "—")))
     history = getattr(model, "history_", None)
-    if history is not None:
+    if history is not None and not members:
         items += [("Epochs", history.n_epochs), ("Best epoch", history.best_epoch), ("Stopped early", "yes" if history.stopped_early else "no")]
     items += [
         ("Test rows", time.shape[0]),

@@ -44,6 +44,10 @@ class _Scan:
     segment: Tensor | None  # (n,) stratum of each sorted row; None: one stratum, a plain scan
     position: Tensor | None  # (n,) position of each sorted row within its stratum
     shape: tuple[int, int]  # (n_strata, largest stratum): one padded row per stratum
+    sizes: tuple[int, ...] | None = None  # stratum sizes when padding would dwarf the data: one scan per stratum
+
+#: padding all strata to the largest is used while it costs at most this many times the rows
+_PAD_FACTOR = 4
 
 
 def _scan_layout(segment: Tensor) -> _Scan:
@@ -51,15 +55,25 @@ def _scan_layout(segment: Tensor) -> _Scan:
     if n_segments == 1:
         return _Scan(None, None, (1, segment.shape[0]))
     counts = torch.bincount(segment, minlength=n_segments)
+    shape = (n_segments, int(counts.max()))
+    if shape[0] * shape[1] > _PAD_FACTOR * segment.shape[0] + 1024:  # skewed strata (one large, many small)
+        return _Scan(segment, None, shape, tuple(int(c) for c in counts.tolist()))
     first = torch.cumsum(counts, 0) - counts
     position = torch.arange(segment.shape[0], device=segment.device) - first[segment]
-    return _Scan(segment, position, (n_segments, int(counts.max())))
+    return _Scan(segment, position, shape)
 
 
 def _logcumsumexp(x: Tensor, scan: _Scan) -> Tensor:
-    """Running logsumexp of the sorted ``x`` within each stratum, one scan for all strata (-inf padding)."""
+    """Running logsumexp of the sorted ``x`` within each stratum.
+
+    One scan for all strata over a (n_strata, largest stratum) matrix padded with -inf while that
+    matrix is at most a few times the data; a scan per stratum (rows sorted by stratum are
+    contiguous) when the strata are so unequal that padding would cost more memory than the data.
+    """
     if scan.segment is None:
         return torch.logcumsumexp(x, 0)
+    if scan.sizes is not None:
+        return torch.cat([torch.logcumsumexp(part, 0) for part in x.split(scan.sizes)])
     padded = x.new_full(scan.shape, float("-inf")).index_put((scan.segment, scan.position), x)
     return torch.logcumsumexp(padded, 1)[scan.segment, scan.position]
 
@@ -250,7 +264,9 @@ def cox_partial_nll(
     Rows are sorted once by (stratum, time descending); a cumulative log-sum-exp gives every risk
     sum, tie groups are segments, and Efron's correction is evaluated for all tied events at once
     as :math:`\log A_g + \mathrm{log1p}(-(l/d_g) B_g / A_g)`: O(n log n) time, no loop over rows.
-    Strata are laid out as rows of a padded (n_strata, largest stratum) array for the scan.
+    Strata are laid out as rows of a padded (n_strata, largest stratum) array for the scan, or, when
+    that array would be more than a few times the data (one large stratum beside many small ones),
+    scanned one stratum at a time.
 
     References
     ----------

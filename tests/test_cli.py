@@ -128,3 +128,14 @@ def test_missing_cells_are_named_by_csv_line(command: str, engel_csv: Path, tmp_
     assert main(args + (["--out", str(tmp_path / "o")] if command == "fit" else ["--cv", "2"])) == 2
     err = capsys.readouterr().err
     assert "missing or infinite values in column(s) ['income', 'foodexp'] on line(s) 6, 9, 202" in err.replace("\n", " ")
+
+
+def test_missing_cells_after_blank_lines_keep_their_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("x,y\n1,2\n\n3,\n4,5\n6,7\n")  # line 3 is blank, the hole is on line 4
+    assert main(["fit", str(path), "--target", "y", "--epochs", "1", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "column(s) ['y'] on line(s) 4." in capsys.readouterr().err
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('x,y,note\n1,2,"two\nlines"\n3,,z\n')  # a field spans two lines: rows are named instead
+    assert main(["fit", str(quoted), "--target", "y", "--epochs", "1", "--quiet", "--out", str(tmp_path / "q")]) == 2
+    assert "on data row(s) 2." in capsys.readouterr().err

@@ -73,12 +73,27 @@ def _check_complete(frame: pd.DataFrame, data: Path) -> None:
     if not bad.to_numpy().any():
         return
     columns = [str(c) for c in frame.columns[bad.any(axis=0).to_numpy()]]
-    lines = (np.flatnonzero(bad.any(axis=1).to_numpy()) + 2).tolist()  # 0-based row r is line r + 2
-    shown = ", ".join(map(str, lines[:5])) + (f", ... ({len(lines)} lines)" if len(lines) > 5 else "")
+    rows = np.flatnonzero(bad.any(axis=1).to_numpy())
+    line_of = _data_lines(data, len(frame))
+    where, unit = (line_of[rows], "line") if line_of is not None else (rows + 1, "data row")
+    shown = ", ".join(map(str, where[:5].tolist())) + (f", ... ({len(where)} {unit}s)" if len(where) > 5 else "")
     _fail(
-        f"DATA file {str(data)!r} has missing or infinite values in column(s) {columns} on line(s) {shown}. "
+        f"DATA file {str(data)!r} has missing or infinite values in column(s) {columns} on {unit}(s) {shown}. "
         "Impute or drop them first."
     )
+
+
+def _data_lines(data: Path, n_rows: int) -> np.ndarray | None:
+    """The file line (1-based) of each data row: pandas skips blank lines, so count the non-blank ones.
+
+    None when the count does not match (quoted fields spanning lines): the caller then names data rows.
+    """
+    try:
+        text = data.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    nonblank = np.asarray([i + 1 for i, line in enumerate(text) if line.strip()])
+    return nonblank[1:] if nonblank.shape[0] == n_rows + 1 else None  # the first non-blank line is the header
 
 
 def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:

@@ -158,3 +158,15 @@ def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
     result = compare({"deep": deep, "cox": CoxPHBaseline(strata="wexp")}, X, y, cv=2, n_boot=20, random_state=0)
     summary = result.summary.set_index(["model", "metric"])
     assert summary.loc[("cox", "harrell_c"), "mean"] > 0.55 and result.reference == "cox"
+
+
+def test_compare_folds_keep_every_stratum_in_training(rossi) -> None:
+    from deepstat.report import compare
+
+    X = rossi.drop(columns=["week", "arrest"]).assign(site="A")
+    arrested, free = np.flatnonzero(rossi["arrest"] == 1), np.flatnonzero(rossi["arrest"] == 0)
+    X.iloc[np.r_[arrested[:2], free[:2]], X.columns.get_loc("site")] = "B"  # a rare stratum: 4 rows
+    y = (rossi["week"].to_numpy(float), rossi["arrest"].to_numpy())
+    for seed in range(6):  # folds stratified by event only left B out of a training part for some seeds
+        result = compare({"cox": CoxPHBaseline(strata="site")}, X, y, cv=2, n_boot=10, random_state=seed)
+        assert np.isfinite(result.summary["mean"]).all()

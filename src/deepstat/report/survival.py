@@ -317,7 +317,11 @@ def compare_survival(
     n = len(X)
     if time.shape[0] != n:
         raise ValueError(f"`X` and `y` of {caller} must have the same number of samples. Got {n} rows in X and {time.shape[0]} in y instead.")
-    splits = _splits(n, event, True, cv, test_size, int(random_state))
+    labels = _split_labels(named, X, event, caller)
+    try:
+        splits = _splits(n, labels, True, cv, test_size, int(random_state))
+    except ValueError:  # a stratum x event cell too small for the folds: stratify by the event alone
+        splits = _splits(n, event, True, cv, test_size, int(random_state))
     rows = np.sort(np.concatenate([test for _, test in splits]))
     grid = evaluation_grid(time[rows], event[rows], caller=caller)
     fold = np.full(n, -1)
@@ -335,6 +339,24 @@ def compare_survival(
         time[rows], event[rows], fold[rows], rows, {k: (r[rows], s[rows]) for k, (r, s) in predictions.items()},
         train_parts, grid, reference, float(alpha), n_boot, int(random_state),
     )
+
+
+def _split_labels(named: Mapping[str, Any], X: Any, event: np.ndarray, caller: str) -> np.ndarray:
+    """Fold labels: the event, crossed with the strata of any stratified model (so that each stratum reaches
+    every training part: a stratified model cannot predict a stratum it never saw)."""
+    from deepstat.utils.survival import StrataLevels
+
+    columns: list[Any] = []
+    for model in named.values():
+        params = model.get_params(deep=True) if hasattr(model, "get_params") else {}
+        for key, value in params.items():
+            if (key == "strata" or key.endswith("__strata")) and value is not None:
+                for column in [value] if isinstance(value, (str, int)) else value:
+                    if column not in columns:
+                        columns.append(column)
+    if not columns or not isinstance(X, pd.DataFrame) or any(c not in X.columns for c in columns):
+        return event.astype(np.int64)
+    return 2 * StrataLevels(columns, caller).fit(X) + event.astype(np.int64)
 
 
 def compare_survival_fitted(

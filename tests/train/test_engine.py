@@ -278,3 +278,31 @@ def test_no_improvement_warning_points_at_the_callers_line() -> None:
     table = model.summary()["value"]  # the kept (starting) weights' loss, not the best recorded epoch's
     assert table["best epoch"] == 0 and table["best validation loss"] == model.history_.best_loss
     assert model.history_.best_loss < min(r["val_loss"] for r in model.history_.records)
+
+
+def test_mode_switch_sets_every_submodule_like_module_train(squared_error, make_regression, make_mlp) -> None:
+    from torch import nn
+
+    from deepstat.train.engine import _Trainer
+
+    X, y = make_regression(0, n=32)
+    net = make_mlp(0, dropout=0.5)
+    cfg = _quiet(max_epochs=1)
+    trainer = _Trainer(net, squared_error, TensorBatches(X, y), None, cfg, torch.Generator().manual_seed(0), 0)
+    assert trainer._modes is not None  # plain torch modules: flags are set directly
+    for mode in (False, True, False):
+        trainer._set_training(mode)
+        assert all(m.training is mode for m in net.modules())
+
+    class Custom(nn.Sequential):  # a module with its own train(): the engine calls it
+        calls = 0
+
+        def train(self, mode: bool = True):
+            Custom.calls += 1
+            return super().train(mode)
+
+    custom = Custom(nn.Linear(X.shape[1], 1))
+    trainer = _Trainer(custom, squared_error, TensorBatches(X, y), None, cfg, torch.Generator().manual_seed(0), 0)
+    assert trainer._modes is None
+    trainer._set_training(False)
+    assert Custom.calls == 1 and not custom.training and not custom[0].training

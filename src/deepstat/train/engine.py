@@ -208,12 +208,24 @@ class _Trainer:
         self._val_batch: Batch | None = None  # the validation data when it is one chunk, gathered once
         self._val_weight: Tensor | None = None  # its (global) total weight, constant over the fit
         self.has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+        # train/eval switches twice an epoch: set each submodule's flag directly instead of nn.Module.train's
+        # recursion through __setattr__ (a tenth of a small full-batch epoch), unless a module overrides train()
+        submodules = list(module.modules())
+        self._modes = None if any(type(m).train is not nn.Module.train for m in submodules) else submodules
         if self.has_batch_norm and self.n < 2:
             raise ValueError(
                 f"The training data of fit_module must have at least 2 rows for a module with batch norm. Got {self.n} instead."
             )
 
     # -- helpers -------------------------------------------------------------------------
+    def _set_training(self, mode: bool) -> None:
+        """``module.train(mode)``, the same flags set without the recursion (see __init__)."""
+        if self._modes is None:
+            self.module.train(mode)
+            return
+        for submodule in self._modes:
+            object.__setattr__(submodule, "training", mode)
+
     def _snapshot(self) -> dict[str, Tensor]:
         return {k: v.detach().clone() for k, v in self.module.state_dict().items()}
 
@@ -309,14 +321,14 @@ class _Trainer:
             self._val_weight = dist_utils.all_reduce_sum(weight)
             if index.shape[0] <= self.batch_size:
                 self._val_batch = source.take(index).to(self.device)
-        self.module.eval()
+        self._set_training(False)
         total = torch.zeros((), dtype=torch.float64, device=self.device)
         chunks = index.split(self.batch_size)
         batches = [self._val_batch] if self._val_batch is not None else (source.take(c).to(self.device) for c in chunks)
         for batch in batches:
             eta = self.module(batch.inputs)
             total += self.loss(eta, batch.target, weight=batch.weight, reduction="sum").to(torch.float64)
-        self.module.train()
+        self._set_training(True)
         both = torch.stack([dist_utils.all_reduce_sum(total), self._val_weight])
         if not both[1] > 0:
             self.module.load_state_dict(self.best_state)

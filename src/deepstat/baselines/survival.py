@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from deepstat.estimators._params import ColumnNames, validate_params
 from deepstat.metrics.survival_kaplan_meier import _kaplan_meier, step_function
 from deepstat.utils.survival import StrataLevels, check_survival_target, check_time_event
 from deepstat.utils.tabular import TabularPreprocessor
@@ -29,15 +30,6 @@ def _check_alpha(alpha: float, caller: str) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
         raise ValueError(f"`alpha` of {caller} must be a float in (0, 1). Got {alpha!r} instead.")
     return float(alpha)
-
-
-def _valid_strata(strata: Any) -> bool:
-    """None, a column name (str, or int but not bool) or a non-empty list/tuple of them."""
-
-    def one(v: Any) -> bool:
-        return isinstance(v, str) or (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
-
-    return strata is None or one(strata) or (isinstance(strata, (list, tuple)) and len(strata) > 0 and all(map(one, strata)))
 
 
 def _curve_frame(values: np.ndarray, times: np.ndarray, columns: Any) -> pd.DataFrame:
@@ -309,11 +301,7 @@ class CoxPHBaseline(BaseEstimator):
         if self.ties not in ("efron", "breslow"):
             raise ValueError(f"`ties` of {caller} must be 'efron' or 'breslow'. Got {self.ties!r} instead.")
         _check_alpha(self.alpha, caller)
-        if not _valid_strata(self.strata):
-            raise ValueError(
-                f"`strata` of {caller} must be None, a column name or a non-empty list of column names. Got "
-                f"{self.strata!r} instead."
-            )
+        validate_params(self, {"strata": [ColumnNames()]})  # the deep estimators' check of the same argument
         self.strata_levels_ = None  # a refit learns its levels afresh
         strata = self._strata()
         codes = None if strata is None else strata.fit(X)

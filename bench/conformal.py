@@ -53,12 +53,13 @@ from deepstat.inference import (
     SplitConformalRegressor,
 )
 from deepstat.metrics import interval_coverage, mean_interval_width
+from deepstat.nn import MLP
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "conformal.json"
 ALPHAS_REG = (0.2, 0.1)
 ALPHAS_CLF = (0.1, 0.05)
-NET = {"hidden_sizes": (32, 32), "max_epochs": 300, "patience": 20, "verbose": 0}
+NET = {"network": MLP(hidden_sizes=(32, 32)), "max_epochs": 300, "patience": 20, "verbose": 0}
 
 try:  # issue 4 item 2; falls back to DeepRegressor's predictive quantiles only
     from deepstat.estimators import DeepQuantileRegressor
@@ -121,7 +122,7 @@ def run_classification(name: str, n_splits: int) -> dict[str, Any]:
     methods = {"lac": {"method": "lac"}, "aps": {"method": "aps"}, "aps-randomized": {"method": "aps", "randomized": True}}
     for s in range(n_splits):
         proper, cal, test = _splits(len(y), s)
-        clf, t = _timed_fit(DeepClassifier(hidden_sizes=(64,), max_epochs=200, patience=10, random_state=s, verbose=0), X.iloc[proper], y[proper])
+        clf, t = _timed_fit(DeepClassifier(network=MLP(hidden_sizes=(64,)), max_epochs=200, patience=10, random_state=s, verbose=0), X.iloc[proper], y[proper])
         fit_times["dc"].append(t)
         for label, kwargs in methods.items():
             cc = ConformalClassifier(clf, random_state=s, **kwargs).calibrate(X.iloc[cal], y[cal])
@@ -196,7 +197,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "python": platform.python_version(),
                     "torch": torch.__version__, "torch_threads": 1},
         "quantile_model": "DeepQuantileRegressor" if DeepQuantileRegressor is not None else "DeepRegressor predictive quantiles",
-        "network": {k: (list(v) if isinstance(v, tuple) else v) for k, v in NET.items()},
+        "network": {**NET, "network": NET["network"].to_config()},
         "total_seconds": total,
         "datasets": reports,
     }

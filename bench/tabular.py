@@ -165,8 +165,9 @@ def run_deepstat(X: Any, y: Any, epochs: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "src"))  # the checkout's deepstat, installed or not
     import deepstat
     from deepstat.estimators import DeepRegressor
+    from deepstat.nn import MLP
 
-    est = DeepRegressor(family="normal", hidden_sizes=HIDDEN, activation="relu", optimizer="adam", lr=LR,
+    est = DeepRegressor(family="normal", network=MLP(hidden_sizes=HIDDEN, activation="relu"), optimizer="adam", lr=LR,
                         batch_size=BATCH_SIZE, max_epochs=epochs, early_stopping=False, validation_fraction=0.0,
                         standardize=False, random_state=SEED, verbose=0)  # fmt: skip
     start = time.perf_counter()

@@ -44,7 +44,8 @@ def load(path: str | os.PathLike) -> Any:
     >>> import numpy as np, tempfile
     >>> from deepstat import DeepRegressor, load
     >>> X = np.random.default_rng(0).normal(size=(50, 2)); y = X[:, 0]
-    >>> model = DeepRegressor(hidden_sizes=(4,), max_epochs=2, verbose=0, random_state=0).fit(X, y)
+    >>> from deepstat.nn import MLP
+    >>> model = DeepRegressor(network=MLP(hidden_sizes=(4,)), max_epochs=2, verbose=0, random_state=0).fit(X, y)
     >>> folder = tempfile.mkdtemp(); model.save(folder)
     >>> bool(np.allclose(load(folder).predict(X), model.predict(X)))
     True

@@ -112,6 +112,16 @@ def _parse_floats(text: str | None, option: str) -> list[float] | None:
     return values
 
 
+def _parse_network(text: str, default: Any) -> Any:
+    """``--hidden`` as a network config: ``Linear()`` for "linear", else ``default`` with those widths."""
+    import dataclasses
+
+    from deepstat.nn import Linear
+
+    sizes = _parse_hidden(text)
+    return Linear() if not sizes else dataclasses.replace(default, hidden_sizes=sizes)
+
+
 def _parse_hidden(text: str) -> tuple[int, ...]:
     if text.strip() in ("", "0", "none", "linear"):
         return ()
@@ -138,7 +148,7 @@ def _is_classifier(family: str, y: pd.Series) -> bool:
 def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int):
     from deepstat.estimators import DeepClassifier, DeepRegressor
 
-    settings = dict(hidden_sizes=_parse_hidden(hidden), max_epochs=epochs, lr=lr, batch_size=batch_size,
+    settings = dict(network=_parse_network(hidden, DeepRegressor._default_network), max_epochs=epochs, lr=lr, batch_size=batch_size,
                     random_state=seed, verbose=verbose)
     if _is_classifier(family, y):
         return DeepClassifier(**settings)
@@ -227,7 +237,7 @@ def fit(
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
     model = _make_model(family, y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1)
     if formula is not None:
-        model = type(model).from_formula(formula, frame.loc[X_tr.index], **model.get_params())
+        model = type(model).from_formula(formula, frame.loc[X_tr.index], **model.get_params(deep=False))
     else:
         model.fit(X_tr, y_tr)
     scores = evaluate(model, X_te, y_te)

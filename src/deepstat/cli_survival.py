@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from deepstat.cli import CLI_FILE, _fail, _parse_hidden, console, err_console
+from deepstat.cli import CLI_FILE, _fail, _parse_network, console, err_console
 
 __all__ = [
     "SURVIVAL_MODELS",
@@ -90,7 +90,9 @@ def _single_survival_model(
 
     settings: dict[str, Any] = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
     if hidden is not None:
-        settings["hidden_sizes"] = _parse_hidden(hidden)
+        from deepstat.estimators.survival_base import SurvivalEstimator
+
+        settings["network"] = _parse_network(hidden, SurvivalEstimator._default_network)
     if lr is not None:
         settings["lr"] = lr
     if batch_size is not None:

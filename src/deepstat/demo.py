@@ -23,13 +23,14 @@ from rich.console import Console
 from deepstat.baselines import GLMBaseline
 from deepstat.datasets import load
 from deepstat.estimators import DeepRegressor
+from deepstat.nn import MLP
 from deepstat.report import ComparisonResult, compare, print_comparison, write_html
 
 __all__ = ["run_demo", "main"]
 
 
 def _deep(max_epochs: int, seed: int, verbose: int) -> DeepRegressor:
-    return DeepRegressor(family="negative_binomial", hidden_sizes=(64, 64), max_epochs=max_epochs, batch_size=256,
+    return DeepRegressor(family="negative_binomial", network=MLP(hidden_sizes=(64, 64)), max_epochs=max_epochs, batch_size=256,
                          lr=1e-3, patience=8, random_state=seed, verbose=verbose)
 
 

@@ -12,6 +12,7 @@ from deepstat.metrics import concordance_index_harrell
 
 lifelines = pytest.importorskip("lifelines")
 from lifelines.datasets import load_rossi
+from deepstat.nn import MLP
 
 Surv = pytest.importorskip("sksurv.util").Surv
 
@@ -154,7 +155,7 @@ def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
     fitted = CoxPHBaseline(strata="wexp").fit(X, y)
     with pytest.raises(ValueError, match=r"must hold strata seen in fit \[\(0,\), \(1,\)\]. Got 1 row\(s\) in unseen"):
         fitted.predict_survival_function(X.iloc[:2].assign(wexp=[0, 5]))
-    deep = DeepCoxPH(strata="wexp", hidden_sizes=(8,), max_epochs=20, random_state=0, verbose=0)
+    deep = DeepCoxPH(strata="wexp", network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1), max_epochs=20, random_state=0, verbose=0)
     result = compare({"deep": deep, "cox": CoxPHBaseline(strata="wexp")}, X, y, cv=2, n_boot=20, random_state=0)
     summary = result.summary.set_index(["model", "metric"])
     assert summary.loc[("cox", "harrell_c"), "mean"] > 0.55 and result.reference == "cox"

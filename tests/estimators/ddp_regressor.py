@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from deepstat.nn import MLP
 
 
 def run_fit() -> dict:
@@ -19,7 +20,7 @@ def run_fit() -> dict:
     X = rng.normal(size=(1000, 4))
     y = X[:, 0] - np.abs(X[:, 1]) + np.exp(0.3 * X[:, 2]) * rng.normal(size=1000)
     # global batch 100 (50 per process), dropout 0: the two-process fit is the one-process fit
-    model = DeepRegressor(hidden_sizes=(16, 16), batch_size=100, max_epochs=6, lr=3e-3, dtype="float64",
+    model = DeepRegressor(network=MLP(hidden_sizes=(16, 16)), batch_size=100, max_epochs=6, lr=3e-3, dtype="float64",
                           random_state=0, verbose=0).fit(X, y)
     return {"val_loss": model.history_.to_frame()["val_loss"].tolist(), "predict": model.predict(X[:20]).tolist()}
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
+from deepstat.nn import MLP
 
-FAST = dict(hidden_sizes=(4,), max_epochs=1, verbose=0, random_state=0)
+FAST = dict(network=MLP(hidden_sizes=(4,)), max_epochs=1, verbose=0, random_state=0)
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 shapes = st.tuples(st.integers(2, 30), st.integers(1, 5))
@@ -127,7 +128,7 @@ def test_diverging_fit_keeps_best_weights_and_says_so(rng: np.random.Generator) 
     X = rng.normal(size=(200, 3))
     y = rng.poisson(3.0, size=200).astype(float)
     # plain SGD at lr = 10 overflows the log-link rate within two epochs
-    model = DeepRegressor(family="poisson", hidden_sizes=(32,), optimizer="sgd", lr=10.0, max_epochs=20, verbose=0,
+    model = DeepRegressor(family="poisson", network=MLP(hidden_sizes=(32,)), optimizer="sgd", lr=10.0, max_epochs=20, verbose=0,
                           random_state=0)
     with pytest.raises(TrainingDivergedError, match=r"diverged at epoch \d+.*learning rate"):
         model.fit(X, y)

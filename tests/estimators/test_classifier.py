@@ -9,8 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from deepstat.estimators import DeepClassifier
+from deepstat.nn import MLP
 
-LINEAR = dict(hidden_sizes=(), optimizer="lbfgs", max_epochs=80, early_stopping=False, dtype="float64",
+LINEAR = dict(network="linear", optimizer="lbfgs", max_epochs=80, early_stopping=False, dtype="float64",
               verbose=0, random_state=0)
 
 
@@ -27,7 +28,7 @@ def test_multinomial_linear_matches_unpenalised_logistic_regression() -> None:
 def test_binary_probabilities_and_labels(rng: np.random.Generator) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     labels = np.where(y == 1, "benign", "malignant")
-    clf = DeepClassifier(hidden_sizes=(16,), max_epochs=60, lr=3e-3, random_state=0, verbose=0).fit(X, labels)
+    clf = DeepClassifier(network=MLP(hidden_sizes=(16,)), max_epochs=60, lr=3e-3, random_state=0, verbose=0).fit(X, labels)
     assert clf.classes_.tolist() == ["benign", "malignant"]
     proba = clf.predict_proba(X)
     assert proba.shape == (len(y), 2)

@@ -9,8 +9,9 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
+from deepstat.nn import MLP
 
-LINEAR = dict(hidden_sizes=(), heteroscedastic=False, optimizer="lbfgs", max_epochs=60, early_stopping=False,
+LINEAR = dict(network="linear", heteroscedastic=False, optimizer="lbfgs", max_epochs=60, early_stopping=False,
               dtype="float64", verbose=0, random_state=0)
 
 
@@ -63,7 +64,7 @@ def test_formula_model_round_trips_through_save(frame: pd.DataFrame, tmp_path) -
 
 def test_classifier_formula(frame: pd.DataFrame) -> None:
     frame = frame.assign(big=np.where(frame["y"] > frame["y"].median(), "high", "low"))
-    clf = DeepClassifier.from_formula("big ~ x1 + C(g)", frame, hidden_sizes=(8,), max_epochs=20, verbose=0, random_state=0)
+    clf = DeepClassifier.from_formula("big ~ x1 + C(g)", frame, network=MLP(hidden_sizes=(8,)), max_epochs=20, verbose=0, random_state=0)
     assert set(clf.predict(frame)) <= {"high", "low"}
 
 

@@ -10,9 +10,10 @@ import torch
 from deepstat.datasets import load
 from deepstat.estimators import DeepClassifier, DeepRegressor, load as load_model
 from deepstat.losses import BarronAdaptiveLoss, FocalLoss
+from deepstat.nn import MLP
 
-LINEAR = dict(hidden_sizes=(), optimizer="lbfgs", max_epochs=50, early_stopping=False, dtype="float64", random_state=0, verbose=0)
-SMALL = dict(hidden_sizes=(8,), max_epochs=20, early_stopping=False, random_state=0, verbose=0)
+LINEAR = dict(network="linear", optimizer="lbfgs", max_epochs=50, early_stopping=False, dtype="float64", random_state=0, verbose=0)
+SMALL = dict(network=MLP(hidden_sizes=(8,)), max_epochs=20, early_stopping=False, random_state=0, verbose=0)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def _imbalanced(rng: np.random.Generator, n: int = 400):
 )
 def test_classifier_losses_raise_minority_recall(rng: np.random.Generator, loss: str, params: dict) -> None:
     X, y = _imbalanced(rng)
-    common = dict(hidden_sizes=(), optimizer="lbfgs", max_epochs=30, early_stopping=False, random_state=0, verbose=0)
+    common = dict(network="linear", optimizer="lbfgs", max_epochs=30, early_stopping=False, random_state=0, verbose=0)
     plain = DeepClassifier(**common).fit(X, y)
     other = DeepClassifier(loss=loss, loss_params=params, **common).fit(X, y)
     recall = lambda m: (m.predict(X)[y == 1] == 1).mean()  # noqa: E731
@@ -107,7 +108,7 @@ def test_classifier_losses_raise_minority_recall(rng: np.random.Generator, loss:
 
 def test_focal_gamma_zero_equals_cross_entropy_fit(rng: np.random.Generator) -> None:
     X, y = _imbalanced(rng, 200)
-    common = dict(hidden_sizes=(4,), optimizer="lbfgs", max_epochs=10, early_stopping=False, random_state=0, verbose=0, dtype="float64")
+    common = dict(network=MLP(hidden_sizes=(4,)), optimizer="lbfgs", max_epochs=10, early_stopping=False, random_state=0, verbose=0, dtype="float64")
     a = DeepClassifier(**common).fit(X, y).predict_proba(X)
     b = DeepClassifier(loss="focal", loss_params={"gamma": 0.0}, **common).fit(X, y)
     assert isinstance(b.loss_, FocalLoss)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from deepstat.estimators import DeepClassifier, DeepRegressor, load
+from deepstat.nn import MLP
 
 
 class _Planted:
@@ -27,7 +28,7 @@ class _Planted:
 def saved(tmp_path, rng: np.random.Generator):
     df = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["u", "v"], size=200)})
     y = rng.poisson(np.exp(0.3 * df["x"].to_numpy()) + (df["g"] == "v").to_numpy())
-    model = DeepRegressor(family="negative_binomial", hidden_sizes=(8,), max_epochs=5, random_state=0, verbose=0).fit(df, y)
+    model = DeepRegressor(family="negative_binomial", network=MLP(hidden_sizes=(8,)), max_epochs=5, random_state=0, verbose=0).fit(df, y)
     path = tmp_path / "model"
     model.save(path)
     return model, df, y, path
@@ -46,10 +47,46 @@ def test_round_trip_regressor(saved) -> None:
         loaded.predict(pd.DataFrame({"x": [0.0], "g": ["w"]}))
 
 
+def test_the_network_is_saved_as_a_config(saved) -> None:
+    model, df, _, path = saved
+    config = json.loads((path / "config.json").read_text())
+    assert config["format_version"] == 2
+    assert config["network"] == {"name": "mlp", "params": {"hidden_sizes": [8], "activation": "relu", "batch_norm": False,
+                                                           "dropout": 0.0, "init": "he"}}
+    assert config["params"]["network"] == config["network"]
+    assert config["input_spec"]["kind"] == "table" and config["input_spec"]["n_features"] == 3  # x and both levels of g
+    loaded = DeepRegressor.load(path)
+    assert loaded.network == MLP(hidden_sizes=(8,)) and loaded.network_ == MLP(hidden_sizes=(8,))
+    assert loaded._describe_network() == model._describe_network()
+
+
+def test_a_format_1_save_still_loads(saved) -> None:
+    """Models saved before networks were configs (flat hidden_sizes=, activation= ...) load unchanged."""
+    model, df, _, path = saved
+    config = json.loads((path / "config.json").read_text())
+    config["format_version"] = 1
+    del config["network"], config["input_spec"]
+    config["params"].pop("network")
+    config["params"].update(hidden_sizes=[8], activation="relu", batch_norm=False, dropout=0.0, init="he")
+    (path / "config.json").write_text(json.dumps(config))
+    loaded = DeepRegressor.load(path)
+    assert loaded.network == MLP(hidden_sizes=(8,))
+    np.testing.assert_array_equal(loaded.predict(df), model.predict(df))
+
+
+def test_a_saved_network_name_outside_the_registry_is_refused(saved) -> None:
+    _, _, _, path = saved
+    config = json.loads((path / "config.json").read_text())
+    config["network"] = {"name": "builtins.eval", "params": {}}
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"`network.name` of load must be one of"):
+        DeepRegressor.load(path)
+
+
 def test_round_trip_classifier(tmp_path, rng: np.random.Generator) -> None:
     X = rng.normal(size=(150, 3))
     y = np.array(["a", "b", "c"])[np.argmax(X, axis=1)]
-    clf = DeepClassifier(hidden_sizes=(8,), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    clf = DeepClassifier(network=MLP(hidden_sizes=(8,)), max_epochs=5, random_state=0, verbose=0).fit(X, y)
     clf.save(tmp_path / "clf")
     loaded = load(tmp_path / "clf")
     assert isinstance(loaded, DeepClassifier)

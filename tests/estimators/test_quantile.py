@@ -8,10 +8,11 @@ import statsmodels.api as sm
 
 from deepstat.datasets import load
 from deepstat.estimators import DeepQuantileRegressor, load as load_model
+from deepstat.nn import MLP
 
-LINEAR = dict(hidden_sizes=(), noncrossing=False, optimizer="adam", lr=1e-2, batch_size=None, max_epochs=3000,
+LINEAR = dict(network="linear", noncrossing=False, optimizer="adam", lr=1e-2, batch_size=None, max_epochs=3000,
               lr_schedule="cosine", early_stopping=False, dtype="float64", random_state=0, verbose=0)
-SMALL = dict(hidden_sizes=(8,), max_epochs=20, early_stopping=False, random_state=0, verbose=0)
+SMALL = dict(network=MLP(hidden_sizes=(8,)), max_epochs=20, early_stopping=False, random_state=0, verbose=0)
 
 
 def test_linear_model_reproduces_quantreg_on_engel() -> None:

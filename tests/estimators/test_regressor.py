@@ -11,9 +11,10 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from deepstat.estimators import DeepRegressor
+from deepstat.nn import MLP
 
 # A linear predictor fitted exactly: full-batch L-BFGS in float64, no validation split.
-GLM_SETTINGS = dict(hidden_sizes=(), heteroscedastic=False, optimizer="lbfgs", max_epochs=60,
+GLM_SETTINGS = dict(network="linear", heteroscedastic=False, optimizer="lbfgs", max_epochs=60,
                     early_stopping=False, dtype="float64", verbose=0, random_state=0)
 
 
@@ -89,7 +90,7 @@ def test_intercept_only_normal_recovers_mean_and_variance(rng: np.random.Generat
 def test_intercept_only_laplace_recovers_median(rng: np.random.Generator) -> None:
     y = rng.standard_t(3, size=301)  # odd n: a unique sample median
     X = np.ones((301, 1))
-    model = DeepRegressor(family="laplace", hidden_sizes=(), heteroscedastic=False, optimizer="adam", lr=0.01,
+    model = DeepRegressor(family="laplace", network="linear", heteroscedastic=False, optimizer="adam", lr=0.01,
                           lr_schedule="cosine", batch_size=None, max_epochs=600, early_stopping=False, dtype="float64", verbose=0,
                           random_state=0).fit(X, y)
     assert model.predict(X[:1])[0] == pytest.approx(np.median(y), abs=2e-3)
@@ -100,7 +101,7 @@ def fitted() -> tuple[DeepRegressor, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(1)
     X = rng.normal(size=(400, 3))
     y = X[:, 0] + np.exp(0.5 * X[:, 1]) * rng.normal(size=400)
-    model = DeepRegressor(hidden_sizes=(16,), max_epochs=150, lr=1e-2, random_state=0, verbose=0).fit(X, y)
+    model = DeepRegressor(network=MLP(hidden_sizes=(16,)), max_epochs=150, lr=1e-2, random_state=0, verbose=0).fit(X, y)
     return model, X, y
 
 
@@ -126,16 +127,16 @@ def test_prediction_api_shapes_and_consistency(fitted) -> None:
 
 def test_same_seed_same_predictions(fitted) -> None:
     model, X, y = fitted
-    again = DeepRegressor(**model.get_params()).fit(X, y)
+    again = DeepRegressor(**model.get_params(deep=False)).fit(X, y)
     np.testing.assert_array_equal(model.predict(X), again.predict(X))
-    other = DeepRegressor(**{**model.get_params(), "random_state": 1}).fit(X, y)
+    other = DeepRegressor(**{**model.get_params(deep=False), "random_state": 1}).fit(X, y)
     assert not np.array_equal(model.predict(X), other.predict(X))
 
 
 def test_heteroscedastic_network_tracks_the_scale(rng: np.random.Generator) -> None:
     X = rng.uniform(-2, 2, size=(3000, 1))
     y = np.exp(X[:, 0]) * rng.normal(size=3000)  # sd = exp(x)
-    model = DeepRegressor(hidden_sizes=(32, 32), max_epochs=80, lr=3e-3, random_state=0, verbose=0).fit(X, y)
+    model = DeepRegressor(network=MLP(hidden_sizes=(32, 32)), max_epochs=80, lr=3e-3, random_state=0, verbose=0).fit(X, y)
     grid = np.array([[-1.5], [0.0], [1.5]])
     sd = model.predict_distribution(grid).stddev.numpy()
     np.testing.assert_allclose(sd, np.exp(grid[:, 0]), rtol=0.25)
@@ -165,7 +166,7 @@ def test_multivariate_normal_target(rng: np.random.Generator) -> None:
     X = rng.normal(size=(500, 2))
     noise = rng.multivariate_normal([0, 0], [[1.0, 0.8], [0.8, 1.0]], size=500)
     Y = np.column_stack([X[:, 0], -X[:, 1]]) + noise
-    model = DeepRegressor(family="multivariate_normal", hidden_sizes=(), heteroscedastic=False, optimizer="lbfgs",
+    model = DeepRegressor(family="multivariate_normal", network="linear", heteroscedastic=False, optimizer="lbfgs",
                           max_epochs=40, early_stopping=False, dtype="float64", verbose=0, random_state=0).fit(X, Y)
     assert model.predict(X).shape == (500, 2)
     cov = model.predict_distribution(X[:1]).covariance_matrix[0].numpy()
@@ -179,7 +180,7 @@ def test_plackett_luce_rankings(rng: np.random.Generator) -> None:
     worth = np.column_stack([X[:, 0], -X[:, 0], X[:, 1], np.zeros(n)])
     gumbel = rng.gumbel(size=(n, k))
     Y = np.argsort(-(worth + gumbel), axis=1)  # Plackett-Luce draws by the Gumbel trick
-    model = DeepRegressor(family="plackett_luce", hidden_sizes=(16,), max_epochs=60, lr=1e-2, random_state=0,
+    model = DeepRegressor(family="plackett_luce", network=MLP(hidden_sizes=(16,)), max_epochs=60, lr=1e-2, random_state=0,
                           verbose=0).fit(X, Y)
     assert model.log_likelihood(X, Y) > -np.log(24) + 0.1  # beats the uniform distribution over 4! rankings
 
@@ -223,9 +224,11 @@ def test_string_in_numeric_column_is_named() -> None:
     ("param", "value", "match"),
     [
         ("lr", -1.0, r"`lr` of DeepRegressor must be a float in \(0, inf\) or None. Got -1.0 instead"),
-        ("hidden_sizes", (64, 0), r"`hidden_sizes` of DeepRegressor must be a tuple of positive ints"),
+        ("network", MLP(hidden_sizes=(64, 0)), r"`hidden_sizes` of MLP \(the network of DeepRegressor\) must be a sequence of positive"),
+        ("network", "cnn2d", r"`network` of DeepRegressor must be a network config .* Got 'cnn2d' instead"),
+        ("network", (64, 64), r"`network` of DeepRegressor must be"),
         ("optimizer", "adamax", r"`optimizer` of DeepRegressor must be one of"),
-        ("dropout", 1.0, r"`dropout`"),
+        ("network", MLP(dropout=1.0), r"`dropout` of MLP \(the network of DeepRegressor\)"),
         ("family", "weibul", r"weibul"),
         ("dtype", "float16", r"`dtype`"),
     ],
@@ -248,7 +251,7 @@ def test_sample_weight_equals_duplicated_rows(rng: np.random.Generator) -> None:
 def test_eval_set_drives_early_stopping(rng: np.random.Generator) -> None:
     X = rng.normal(size=(300, 2))
     y = X[:, 0] + rng.normal(size=300)
-    model = DeepRegressor(hidden_sizes=(8,), max_epochs=30, verbose=0, random_state=0)
+    model = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=30, verbose=0, random_state=0)
     model.fit(X[:200], y[:200], eval_set=(X[200:], y[200:]))
     frame = model.history_.to_frame()
     assert frame["val_loss"].notna().all()

@@ -8,9 +8,10 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
+from deepstat.nn import MLP
 
-FAST = dict(hidden_sizes=(4,), max_epochs=3, verbose=0, random_state=0)
-LINEAR = dict(hidden_sizes=(), optimizer="lbfgs", max_epochs=30, early_stopping=False, dtype="float64", verbose=0)
+FAST = dict(network=MLP(hidden_sizes=(4,)), max_epochs=3, verbose=0, random_state=0)
+LINEAR = dict(network="linear", optimizer="lbfgs", max_epochs=30, early_stopping=False, dtype="float64", verbose=0)
 
 
 def test_failed_refit_leaves_an_unfitted_model(rng: np.random.Generator) -> None:
@@ -76,7 +77,7 @@ def test_extra_columns_are_not_dropped_silently(rng: np.random.Generator) -> Non
 
 def test_batch_norm_with_a_last_batch_of_one_row(rng: np.random.Generator) -> None:
     X, y = rng.normal(size=(257, 2)), rng.normal(size=257)  # batch 256: the last batch has one row
-    model = DeepRegressor(hidden_sizes=(4,), batch_norm=True, validation_fraction=0.0, early_stopping=False,
+    model = DeepRegressor(network=MLP(hidden_sizes=(4,), batch_norm=True), validation_fraction=0.0, early_stopping=False,
                           max_epochs=2, verbose=0, random_state=0).fit(X, y)
     assert np.isfinite(model.predict(X)).all()
 

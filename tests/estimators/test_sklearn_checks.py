@@ -12,8 +12,9 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from deepstat.estimators import DeepClassifier, DeepQuantileRegressor, DeepRegressor
+from deepstat.nn import MLP
 
-SMALL = dict(hidden_sizes=(8,), optimizer="adam", lr=1e-2, batch_size=None, max_epochs=100, early_stopping=False,
+SMALL = dict(network=MLP(hidden_sizes=(8,)), optimizer="adam", lr=1e-2, batch_size=None, max_epochs=100, early_stopping=False,
              random_state=0, verbose=0, dtype="float64")
 
 

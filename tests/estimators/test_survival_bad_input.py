@@ -18,8 +18,9 @@ from deepstat.estimators import (
     DeepHit,
     LogisticHazard,
 )
+from deepstat.nn import MLP
 
-FAST = {"hidden_sizes": (4,), "max_epochs": 1, "verbose": 0, "random_state": 0}
+FAST = {"network": MLP(hidden_sizes=(4,), batch_norm=True, dropout=0.1), "max_epochs": 1, "verbose": 0, "random_state": 0}
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ESTIMATORS = [DeepCoxPH, LogisticHazard, DeepAFT, DeepHit]
 

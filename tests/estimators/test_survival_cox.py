@@ -17,8 +17,9 @@ from sklearn.base import clone
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying
 from deepstat.estimators.survival_cox import breslow_cumulative_hazard
 from deepstat.losses.survival_cox import cox_partial_nll, cox_partial_nll_counting
+from deepstat.nn import MLP
 
-LINEAR = {"hidden_sizes": (), "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 30, "verbose": 0, "random_state": 0}
+LINEAR = {"network": "linear", "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 30, "verbose": 0, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +157,7 @@ def test_deep_cox_learns_a_nonlinear_risk(rng: np.random.Generator) -> None:
 
 def test_clone_and_seed_reproducibility(rossi) -> None:
     X, time, event = rossi
-    model = DeepCoxPH(hidden_sizes=(8,), max_epochs=15, random_state=3, verbose=0)
+    model = DeepCoxPH(network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1), max_epochs=15, random_state=3, verbose=0)
     a = model.fit(X, (time, event)).predict_risk(X)
     b = clone(model).fit(X, (time, event)).predict_risk(X)
     np.testing.assert_array_equal(a, b)

@@ -12,9 +12,10 @@ from lifelines.datasets import load_rossi
 
 from deepstat.estimators import DeepAFT, DeepHit, LogisticHazard
 from deepstat.estimators.survival_discrete import event_time_cuts
+from deepstat.nn import MLP
 
-LINEAR = {"hidden_sizes": (), "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 60, "verbose": 0, "random_state": 0}
-SMALL = {"hidden_sizes": (16,), "max_epochs": 30, "verbose": 0, "random_state": 0}
+LINEAR = {"network": "linear", "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 60, "verbose": 0, "random_state": 0}
+SMALL = {"network": MLP(hidden_sizes=(16,), batch_norm=True, dropout=0.1), "max_epochs": 30, "verbose": 0, "random_state": 0}
 
 
 @pytest.fixture(scope="module")

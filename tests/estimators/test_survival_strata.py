@@ -16,8 +16,9 @@ from lifelines.datasets import load_rossi, load_stanford_heart_transplants
 
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying, load
 from deepstat.losses.survival_cox import cox_partial_nll
+from deepstat.nn import MLP
 
-LINEAR = {"hidden_sizes": (), "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 30, "verbose": 0, "random_state": 0}
+LINEAR = {"network": "linear", "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 30, "verbose": 0, "random_state": 0}
 TIMES = [10.0, 30.0, 52.0]
 
 
@@ -63,7 +64,7 @@ def test_strata_curves_differ_by_stratum_only_through_the_baseline(rossi) -> Non
 
 def test_stratified_deep_cox_fits_saves_and_loads(rossi, tmp_path) -> None:
     _, X, time, event = rossi
-    model = DeepCoxPH(strata=["wexp"], hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(X, (time, event))
+    model = DeepCoxPH(strata=["wexp"], network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1), max_epochs=30, random_state=0, verbose=0).fit(X, (time, event))
     assert model.n_features_in_ == X.shape[1] - 1
     model.save(tmp_path / "m")
     loaded = load(tmp_path / "m")
@@ -74,7 +75,7 @@ def test_stratified_deep_cox_fits_saves_and_loads(rossi, tmp_path) -> None:
 
 def test_stratified_fit_with_eval_set(rossi) -> None:
     _, X, time, event = rossi
-    model = DeepCoxPH(strata="wexp", hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0)
+    model = DeepCoxPH(strata="wexp", network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1), max_epochs=30, random_state=0, verbose=0)
     model.fit(X.iloc[:300], (time[:300], event[:300]), eval_set=(X.iloc[300:], (time[300:], event[300:])))
     assert np.isfinite(model.history_.to_frame()["val_loss"]).all()
 
@@ -117,7 +118,7 @@ def test_a_model_saved_before_strata_existed_loads_and_saves_again(rossi, tmp_pa
     import json
 
     _, X, time, event = rossi
-    model = DeepCoxPH(hidden_sizes=(4,), max_epochs=3, random_state=0, verbose=0).fit(X, (time, event))
+    model = DeepCoxPH(network=MLP(hidden_sizes=(4,), batch_norm=True, dropout=0.1), max_epochs=3, random_state=0, verbose=0).fit(X, (time, event))
     model.save(tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text())
     for key in ("strata_levels_", "train_partial_log_likelihood_"):  # what an older deepstat did not write

@@ -11,6 +11,7 @@ from deepstat.estimators import DeepClassifier
 from deepstat.inference import ConformalClassifier, class_scores
 
 from .conftest import coverage_tolerance
+from deepstat.nn import MLP
 
 N_CAL, N_TEST, N_REPS = 99, 200, 200
 
@@ -83,7 +84,7 @@ def test_lac_threshold_is_the_kth_score():
 
 def test_with_deep_classifier_and_fit(rng):
     X, y = _multiclass(rng, 1000)
-    clf = DeepClassifier(hidden_sizes=(8,), max_epochs=20, random_state=0, verbose=0)
+    clf = DeepClassifier(network=MLP(hidden_sizes=(8,)), max_epochs=20, random_state=0, verbose=0)
     cc = ConformalClassifier(clf, method="aps", calibration_size=300, random_state=0).fit(X[:600], y[:600])
     sets = cc.predict_set(X[600:], 0.1)
     assert sets.shape == (400, 4) and cc.classes_.tolist() == list("abcd")

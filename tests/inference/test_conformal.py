@@ -12,6 +12,7 @@ from deepstat.inference import SplitConformalRegressor
 from deepstat.metrics import interval_coverage
 
 from .conftest import GaussianLinear, coverage_tolerance, heteroscedastic
+from deepstat.nn import MLP
 
 N_REPS, N_TRAIN, N_CAL, N_TEST = 200, 60, 39, 100
 
@@ -68,7 +69,7 @@ def test_with_deep_regressor_and_dataframes(rng):
 
     X, y = heteroscedastic(rng, 1800)
     frame = pd.DataFrame(X, columns=["x"])
-    net = DeepRegressor(hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0)
+    net = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=30, random_state=0, verbose=0)
     cp = SplitConformalRegressor(net, score="scaled", calibration_size=500, random_state=0).fit(frame.iloc[:800], y[:800])
     band = cp.predict_interval(frame.iloc[800:], alpha=0.2)
     # 1000 test rows: binomial sd 0.013; 500 calibration rows: sd sqrt(.16 / 502) = 0.018; 4 sd of the sum ~ 0.09

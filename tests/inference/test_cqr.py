@@ -14,6 +14,7 @@ from deepstat.inference import ConformalQuantileRegressor
 from deepstat.metrics import interval_coverage
 
 from .conftest import GaussianLinear, coverage_tolerance, heteroscedastic
+from deepstat.nn import MLP
 
 N_REPS, N_TRAIN, N_CAL, N_TEST = 200, 60, 39, 100
 
@@ -83,7 +84,7 @@ def test_with_sklearn_quantile_regressors(rng):
 
 def test_with_deep_regressor_predictive_quantiles(rng):
     X, y = heteroscedastic(rng, 1800)
-    net = DeepRegressor(hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0)
+    net = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=30, random_state=0, verbose=0)
     cqr = ConformalQuantileRegressor(net, alpha=0.2, calibration_size=500, random_state=0).fit(X[:800], y[:800])
     band = cqr.predict_interval(X[800:], alpha=0.2)
     # 1000 test rows: binomial sd 0.013; 500 calibration rows: sd 0.018; 4 sd of the sum ~ 0.09
@@ -96,7 +97,7 @@ def test_with_deep_quantile_regressor(rng):
     if model_cls is None:  # pragma: no cover - lands with issue 4 item 2
         pytest.skip("DeepQuantileRegressor is not on this branch")
     X, y = heteroscedastic(rng, 1800)
-    net = model_cls(quantiles=(0.1, 0.5, 0.9), hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0)
+    net = model_cls(quantiles=(0.1, 0.5, 0.9), network=MLP(hidden_sizes=(8,)), max_epochs=30, random_state=0, verbose=0)
     cqr = ConformalQuantileRegressor(net, alpha=0.2, calibration_size=500, random_state=0).fit(X[:800], y[:800])
     band = cqr.predict_interval(X[800:])
     assert abs(interval_coverage(y[800:], band[:, 0], band[:, 1]) - 0.8) < 0.09  # as above

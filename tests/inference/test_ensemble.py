@@ -11,6 +11,7 @@ from sklearn.linear_model import LinearRegression
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
 from deepstat.inference import DeepEnsemble, EqualMixture
+from deepstat.nn import MLP
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def data(rng):
 
 @pytest.fixture
 def ensemble(data):
-    base = DeepRegressor(hidden_sizes=(8,), max_epochs=10, verbose=0)
+    base = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=10, verbose=0)
     return DeepEnsemble(base, n_members=3, random_state=0).fit(*data)
 
 
@@ -65,7 +66,7 @@ def test_interval_is_the_mixture_quantile_pair(ensemble, data):
 def test_classifier_ensemble_averages_probabilities(rng):
     X = rng.normal(size=(120, 2))
     y = np.where(X[:, 0] + rng.normal(size=120) > 0, "yes", "no")
-    ens = DeepEnsemble(DeepClassifier(hidden_sizes=(4,), max_epochs=5, verbose=0), n_members=2, random_state=1).fit(X, y)
+    ens = DeepEnsemble(DeepClassifier(network=MLP(hidden_sizes=(4,)), max_epochs=5, verbose=0), n_members=2, random_state=1).fit(X, y)
     probas = [m.predict_proba(X) for m in ens.estimators_]
     np.testing.assert_allclose(ens.predict_proba(X), (probas[0] + probas[1]) / 2)
     assert ens.classes_.tolist() == ["no", "yes"]
@@ -84,7 +85,7 @@ def test_bad_input(data):
         DeepEnsemble(LinearRegression()).fit(X, y)
     with pytest.raises(NotFittedError):
         DeepEnsemble(DeepRegressor(verbose=0)).predict(X)
-    ens = DeepEnsemble(DeepRegressor(hidden_sizes=(), max_epochs=2, verbose=0), n_members=1, random_state=0).fit(X, y)
+    ens = DeepEnsemble(DeepRegressor(network="linear", max_epochs=2, verbose=0), n_members=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="`alpha` of DeepEnsemble.predict_interval must be a miscoverage level"):
         ens.predict_interval(X, 1.0)
     with pytest.raises(ValueError, match="`q` of DeepEnsemble.predict_quantiles must lie in the open interval"):

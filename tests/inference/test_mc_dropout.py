@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
 from deepstat.inference import MCDropout
+from deepstat.nn import MLP
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def data(rng):
 
 @pytest.fixture
 def net(data):
-    return DeepRegressor(hidden_sizes=(16,), dropout=0.3, batch_norm=True, max_epochs=10, random_state=0, verbose=0).fit(*data)
+    return DeepRegressor(network=MLP(hidden_sizes=(16,), dropout=0.3, batch_norm=True), max_epochs=10, random_state=0, verbose=0).fit(*data)
 
 
 def test_reproducible_with_random_state_and_random_across_seeds(net, data):
@@ -57,7 +58,7 @@ def test_mixture_over_passes_matches_a_hand_logmeanexp(net, data):
 def test_fit_fits_a_clone_and_classifiers_average_probabilities(rng):
     X = rng.normal(size=(150, 2))
     y = np.where(X[:, 0] + rng.normal(size=150) > 0, 1, 0)
-    clf = DeepClassifier(hidden_sizes=(8,), dropout=0.2, max_epochs=5, random_state=0, verbose=0)
+    clf = DeepClassifier(network=MLP(hidden_sizes=(8,), dropout=0.2), max_epochs=5, random_state=0, verbose=0)
     mc = MCDropout(clf, n_samples=10, random_state=0).fit(X, y)
     assert not hasattr(clf, "module_")  # the template is not fitted
     proba = mc.predict_proba(X)
@@ -69,20 +70,20 @@ def test_fit_fits_a_clone_and_classifiers_average_probabilities(rng):
 
 def test_bad_input(data):
     X, y = data
-    no_dropout = DeepRegressor(hidden_sizes=(8,), max_epochs=2, verbose=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"`dropout` of MCDropout's estimator must be > 0 for MC dropout. Got dropout=0.0"):
+    no_dropout = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=2, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"`network` of MCDropout's estimator must have dropout > 0 for MC dropout. Got MLP\(hidden_sizes=\(8,\)"):
         MCDropout(no_dropout).predict(X)
-    with pytest.raises(ValueError, match="`dropout` of MCDropout's estimator must be > 0"):
+    with pytest.raises(ValueError, match="`network` of MCDropout's estimator must have dropout > 0"):
         MCDropout(DeepRegressor(verbose=0)).fit(X, y)
     with pytest.raises(NotFittedError, match="`estimator` of MCDropout must be fitted"):
-        MCDropout(DeepRegressor(dropout=0.1, verbose=0)).predict(X)
-    linear = DeepRegressor(hidden_sizes=(), dropout=0.1, max_epochs=2, verbose=0).fit(X, y)
-    with pytest.raises(ValueError, match="`dropout` of MCDropout's estimator must reach the network"):
+        MCDropout(DeepRegressor(network=MLP(dropout=0.1), verbose=0)).predict(X)
+    linear = DeepRegressor(network=MLP(hidden_sizes=(), dropout=0.1), max_epochs=2, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match="`network` of MCDropout's estimator must put its dropout in the module"):
         MCDropout(linear).predict(X)
-    with_dropout = DeepRegressor(hidden_sizes=(4,), dropout=0.1, max_epochs=2, verbose=0).fit(X, y)
+    with_dropout = DeepRegressor(network=MLP(hidden_sizes=(4,), dropout=0.1), max_epochs=2, verbose=0).fit(X, y)
     with pytest.raises(ValueError, match="`n_samples` of MCDropout must be an integer >= 1. Got 0 instead"):
         MCDropout(with_dropout, n_samples=0).predict(X)
     from sklearn.linear_model import LinearRegression
 
-    with pytest.raises(ValueError, match="`estimator` of MCDropout must have a `dropout` parameter"):
+    with pytest.raises(ValueError, match="`estimator` of MCDropout must have a `network` parameter"):
         MCDropout(LinearRegression().fit(X, y)).predict(X)

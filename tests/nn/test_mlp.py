@@ -12,7 +12,7 @@ import torch
 from hypothesis import given, settings
 from torch import nn
 
-from deepstat.nn import MLP, MLPConfig
+from deepstat.nn import MLPModule as MLP, MLPModuleConfig as MLPConfig
 
 
 def _types(module: nn.Module) -> list[type]:
@@ -142,23 +142,23 @@ def test_config_normalises_numpy_types() -> None:
 
 
 BAD = [
-    ({"in_features": 0}, r"`in_features` of MLP must be a positive integer\. Got 0 instead\."),
-    ({"in_features": 2.5}, r"`in_features` of MLP must be a positive integer\. Got 2\.5"),
-    ({"in_features": True}, r"`in_features` of MLP must be a positive integer\. Got True"),
-    ({"out_features": -1}, r"`out_features` of MLP must be a positive integer\. Got -1"),
-    ({"hidden_sizes": (64, 0)}, r"`hidden_sizes` of MLP must be a sequence of positive integers\. Got \(64, 0\)"),
-    ({"hidden_sizes": (64, 2.0)}, r"`hidden_sizes` of MLP must be a sequence of positive integers\. Got \(64, 2\.0\)"),
-    ({"hidden_sizes": 64}, r"`hidden_sizes` of MLP must be a sequence of positive integers \(use \(\) for a linear"),
-    ({"hidden_sizes": "64"}, r"`hidden_sizes` of MLP must be a sequence .* Got '64'"),
-    ({"dropout": 1.0}, r"`dropout` of MLP must be a real number in \[0, 1\)\. Got 1\.0"),
-    ({"dropout": -0.1}, r"`dropout` of MLP must be a real number in \[0, 1\)\. Got -0\.1"),
-    ({"dropout": math.nan}, r"`dropout` of MLP must be a real number in \[0, 1\)\. Got nan"),
-    ({"batch_norm": "yes"}, r"`batch_norm` of MLP must be a bool\. Got 'yes'"),
-    ({"init": "glorot"}, r"`init` of MLP must be one of zeros, .*orthogonal\. Got 'glorot'"),
-    ({"bias_init": math.inf}, r"`bias_init` of MLP must be a finite real number\. Got inf"),
+    ({"in_features": 0}, r"`in_features` of MLPModule must be a positive integer\. Got 0 instead\."),
+    ({"in_features": 2.5}, r"`in_features` of MLPModule must be a positive integer\. Got 2\.5"),
+    ({"in_features": True}, r"`in_features` of MLPModule must be a positive integer\. Got True"),
+    ({"out_features": -1}, r"`out_features` of MLPModule must be a positive integer\. Got -1"),
+    ({"hidden_sizes": (64, 0)}, r"`hidden_sizes` of MLPModule must be a sequence of positive integers\. Got \(64, 0\)"),
+    ({"hidden_sizes": (64, 2.0)}, r"`hidden_sizes` of MLPModule must be a sequence of positive integers\. Got \(64, 2\.0\)"),
+    ({"hidden_sizes": 64}, r"`hidden_sizes` of MLPModule must be a sequence of positive integers \(use \(\) for a linear"),
+    ({"hidden_sizes": "64"}, r"`hidden_sizes` of MLPModule must be a sequence .* Got '64'"),
+    ({"dropout": 1.0}, r"`dropout` of MLPModule must be a real number in \[0, 1\)\. Got 1\.0"),
+    ({"dropout": -0.1}, r"`dropout` of MLPModule must be a real number in \[0, 1\)\. Got -0\.1"),
+    ({"dropout": math.nan}, r"`dropout` of MLPModule must be a real number in \[0, 1\)\. Got nan"),
+    ({"batch_norm": "yes"}, r"`batch_norm` of MLPModule must be a bool\. Got 'yes'"),
+    ({"init": "glorot"}, r"`init` of MLPModule must be one of zeros, .*orthogonal\. Got 'glorot'"),
+    ({"bias_init": math.inf}, r"`bias_init` of MLPModule must be a finite real number\. Got inf"),
     ({"activation": "rleu"}, r"`name` of get_activation must be one of sigmoid, .* Got 'rleu'"),
     ({"activation_params": {"alpha": 1.0}}, r"must name parameters of 'relu' \(accepted: none\)\. Got 'alpha'"),
-    ({"activation_params": [("alpha", 1.0)]}, r"`activation_params` of MLP must be a mapping or None"),
+    ({"activation_params": [("alpha", 1.0)]}, r"`activation_params` of MLPModule must be a mapping or None"),
 ]
 
 
@@ -170,15 +170,15 @@ def test_bad_arguments_raise(kwargs: dict, match: str) -> None:
 
 
 def test_config_validates_itself() -> None:
-    with pytest.raises(ValueError, match=r"`dropout` of MLPConfig must be a real number in \[0, 1\)\. Got 2"):
+    with pytest.raises(ValueError, match=r"`dropout` of MLPModuleConfig must be a real number in \[0, 1\)\. Got 2"):
         MLPConfig(3, 1, dropout=2)
-    with pytest.raises(TypeError, match=r"`config` of MLP.from_config must be an MLPConfig\. Got dict"):
+    with pytest.raises(TypeError, match=r"`config` of MLPModule.from_config must be an MLPModuleConfig\. Got dict"):
         MLP.from_config({"in_features": 3, "out_features": 1})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("shape", [(4, 2), (4,), (2, 4, 3)])
 def test_forward_rejects_wrong_shapes(shape: tuple[int, ...]) -> None:
-    with pytest.raises(ValueError, match=r"`x` of MLP.forward must have shape \(n, 3\)\. Got shape"):
+    with pytest.raises(ValueError, match=r"`x` of MLPModule.forward must have shape \(n, 3\)\. Got shape"):
         MLP(3, 1)(torch.zeros(shape))
 
 

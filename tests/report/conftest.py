@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from deepstat.estimators import DeepClassifier, DeepRegressor
+from deepstat.nn import MLP
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def small_regressor():
     """Factory of tiny, quick, deterministic deep regressors (float64, so hand computations match closely)."""
 
     def make(family: str = "poisson", **kwargs) -> DeepRegressor:
-        params = dict(family=family, hidden_sizes=(4,), max_epochs=5, early_stopping=False, random_state=0, verbose=0, dtype="float64")
+        params = dict(family=family, network=MLP(hidden_sizes=(4,)), max_epochs=5, early_stopping=False, random_state=0, verbose=0, dtype="float64")
         return DeepRegressor(**{**params, **kwargs})
 
     return make
@@ -40,7 +41,7 @@ def small_classifier():
     """Factory of tiny, quick, deterministic deep classifiers."""
 
     def make(**kwargs) -> DeepClassifier:
-        params = dict(hidden_sizes=(4,), max_epochs=5, early_stopping=False, random_state=0, verbose=0, dtype="float64")
+        params = dict(network=MLP(hidden_sizes=(4,)), max_epochs=5, early_stopping=False, random_state=0, verbose=0, dtype="float64")
         return DeepClassifier(**{**params, **kwargs})
 
     return make

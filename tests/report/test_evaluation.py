@@ -13,6 +13,7 @@ import torch
 
 from deepstat.baselines import GLMBaseline
 from deepstat.report import CLASSIFICATION_METRICS, REGRESSION_METRICS, crps_scores, evaluate, log_scores, pit
+from deepstat.nn import MLP
 
 
 def _crps_by_quadrature(cdf, y: float, lower: float) -> float:
@@ -134,7 +135,7 @@ def test_auroc_is_nan_when_a_class_is_absent_from_the_test_rows(rng) -> None:
 
     X = rng.normal(size=(90, 2))
     y = np.array([0, 1, 2])[np.argmax(np.column_stack([X, np.zeros(90)]), axis=1)]
-    model = DeepClassifier(hidden_sizes=(4,), max_epochs=3, verbose=0, random_state=0).fit(X, y)
+    model = DeepClassifier(network=MLP(hidden_sizes=(4,)), max_epochs=3, verbose=0, random_state=0).fit(X, y)
     keep = y != 2
     scores = evaluate(model, X[keep], y[keep])
     assert math.isnan(scores["auroc"]) and np.isfinite(scores["log_loss"])

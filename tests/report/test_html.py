@@ -15,6 +15,7 @@ from sklearn.exceptions import NotFittedError
 
 from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline
 from deepstat.report import compare, write_html
+from deepstat.nn import MLP
 
 IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 # every way an HTML page can pull in something from elsewhere
@@ -24,7 +25,7 @@ EXTERNAL = re.compile(r"""(?:src|href|srcset|action)\s*=\s*["']?\s*(?!data:)[a-z
 @pytest.fixture
 def regression_report(tmp_path: Path, poisson_data, small_regressor) -> Path:
     X, y = poisson_data
-    model = small_regressor(hidden_sizes=(8,), max_epochs=8, early_stopping=True).fit(X[:180], y[:180])
+    model = small_regressor(network=MLP(hidden_sizes=(8,)), max_epochs=8, early_stopping=True).fit(X[:180], y[:180])
     baseline = GLMBaseline("poisson").fit(X[:180], y[:180])
     comparison = compare([small_regressor(), GLMBaseline("poisson")], X, y, cv=2)
     return write_html(model, X[180:], y[180:], tmp_path / "regression.html", baseline=baseline, comparison=comparison, title="Counts <test>")
@@ -47,7 +48,7 @@ def survival_report(tmp_path: Path, rng: np.random.Generator) -> Path:
     X = rng.normal(size=(240, 2))
     t, c = rng.exponential(np.exp(-X[:, 0])), rng.exponential(2.0, size=240)
     y = (np.minimum(t, c), t <= c)
-    model = DeepCoxPH(hidden_sizes=(4,), max_epochs=10, verbose=0, random_state=0).fit(X[:160], (y[0][:160], y[1][:160]))
+    model = DeepCoxPH(network=MLP(hidden_sizes=(4,), batch_norm=True, dropout=0.1), max_epochs=10, verbose=0, random_state=0).fit(X[:160], (y[0][:160], y[1][:160]))
     cox = CoxPHBaseline().fit(X[:160], (y[0][:160], y[1][:160]))
     return write_html(model, X[160:], (y[0][160:], y[1][160:]), tmp_path / "survival.html", baseline=cox)
 

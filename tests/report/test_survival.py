@@ -11,6 +11,7 @@ from deepstat.baselines import CoxPHBaseline, GLMBaseline, KaplanMeierBaseline
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying
 from deepstat.metrics import concordance_index_harrell, concordance_index_uno, integrated_brier_score
 from deepstat.report import compare, compare_fitted, evaluation_grid, print_comparison, survival_matrix
+from deepstat.nn import MLP
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def survival_data(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _deep() -> DeepCoxPH:
-    return DeepCoxPH(hidden_sizes=(4,), max_epochs=10, verbose=0, random_state=0)
+    return DeepCoxPH(network=MLP(hidden_sizes=(4,), batch_norm=True, dropout=0.1), max_epochs=10, verbose=0, random_state=0)
 
 
 def test_compare_scores_every_model_on_the_same_stratified_splits(survival_data) -> None:

@@ -13,6 +13,7 @@ from deepstat.baselines import CoxPHBaseline
 from deepstat.estimators import DeepCoxPH
 from deepstat.report import compare, plot_survival_by_risk_group, plot_survival_calibration, write_html
 from deepstat.report.survival_html import risk_groups
+from deepstat.nn import MLP
 
 PNG = b"\x89PNG\r\n\x1a\n"  # the PNG signature (RFC 2083, 12.12)
 
@@ -23,7 +24,7 @@ def survival_report(tmp_path: Path, rng: np.random.Generator) -> Path:
     X = rng.normal(size=(300, 2))
     t, c = rng.exponential(np.exp(-X[:, 0])), rng.exponential(2.0, size=300)
     time, event = np.minimum(t, c), t <= c
-    model = DeepCoxPH(hidden_sizes=(4,), max_epochs=15, verbose=0, random_state=0).fit(X[:200], (time[:200], event[:200]))
+    model = DeepCoxPH(network=MLP(hidden_sizes=(4,), batch_norm=True, dropout=0.1), max_epochs=15, verbose=0, random_state=0).fit(X[:200], (time[:200], event[:200]))
     cox = CoxPHBaseline().fit(X[:200], (time[:200], event[:200]))
     comparison = compare([CoxPHBaseline()], X, (time, event), cv=2, n_boot=20)
     return write_html(model, X[200:], (time[200:], event[200:]), tmp_path / "survival.html", baseline=cox,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["ColumnNames", "Options", "Interval", "InstanceOf", "Sizes", "validate_params", "store_params"]
+__all__ = ["ColumnNames", "Options", "Interval", "InstanceOf", "RegistryKey", "Sizes", "validate_params", "store_params"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,20 @@ class ColumnNames:
         return "None, a column name or a non-empty list of column names"
 
 
-Constraint = Options | Interval | InstanceOf | Sizes | ColumnNames | Callable[[Any], bool]
+@dataclass(frozen=True)
+class RegistryKey:
+    """A key of ``registry`` (a dict read at check time, so entries registered later count)."""
+
+    registry: Mapping[str, Any]
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.registry
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in sorted(self.registry))
+
+
+Constraint = Options | Interval | InstanceOf | Sizes | ColumnNames | RegistryKey | Callable[[Any], bool]
 
 
 def validate_params(estimator: Any, table: Mapping[str, Sequence[Constraint]]) -> None:

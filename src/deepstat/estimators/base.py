@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import Tensor
 
-from deepstat.nn import ACTIVATIONS, INIT_SCHEMES, MLP
+from deepstat.nn import MLP, NETWORKS, InputSpec, NetworkConfig, resolve_network
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History, TensorBatches, TrainConfig, fit_module
 from deepstat.utils.config import torch_threads
@@ -33,7 +33,7 @@ from deepstat.estimators._params import (
     InstanceOf,
     Interval,
     Options,
-    Sizes,
+    RegistryKey,
 )
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.summary import SummaryMixin
@@ -46,11 +46,7 @@ _PREDICT_CHUNK = 65536
 BOOL = InstanceOf((bool, np.bool_), "a bool")
 
 COMMON_CONSTRAINTS: dict[str, list[Any]] = {
-    "hidden_sizes": [Sizes()],
-    "activation": [Options(frozenset(ACTIVATIONS)), InstanceOf((type,), "a module class")],
-    "batch_norm": [BOOL],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "init": [Options(frozenset(INIT_SCHEMES))],
+    "network": [InstanceOf((NetworkConfig,), "a network config (deepstat.nn.MLP(...), Linear(), ...)"), RegistryKey(NETWORKS)],
     "standardize": [BOOL],
     "optimizer": [Options(frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs"}))],
     "lr": [POS_REAL, NONE],
@@ -85,6 +81,16 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
     """
 
     _constraints: dict[str, list[Any]] = COMMON_CONSTRAINTS
+    # what ``network="mlp"`` (the default) means for this estimator; survival models use a smaller net
+    _default_network: NetworkConfig = MLP(hidden_sizes=(64, 64))
+
+    def _resolve_network(self) -> NetworkConfig:
+        """The fitted network config: ``network`` itself (copied), or this estimator's default for "mlp"."""
+        return resolve_network(self.network, type(self).__name__, {"mlp": self._default_network})
+
+    def _describe_network(self) -> str:
+        """The fitted network in one line (``"MLP 5 -> 64 -> 64 -> 2 (relu)"``), for summaries and reports."""
+        return self.network_.describe(self.input_spec_, self.module_.n_modelled)
 
     # ------------------------------------------------------------------ fitting
     def _train_config(self) -> TrainConfig:
@@ -140,9 +146,10 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         validate_data(self, X, reset=fitting, skip_check_array=True)
         if fitting:
             self._weight = self._check_sample_weight(sample_weight, len(X))
+            self.network_ = self._resolve_network()
             # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
             self.preprocessor_ = TabularPreprocessor(
-                standardize=bool(self.standardize), drop_first=not tuple(self.hidden_sizes)
+                standardize=bool(self.standardize), drop_first=self.network_.is_linear
             )
             weight = None if self._weight is None else self._weight.double().numpy()
             Z = self.preprocessor_.fit_transform(X, caller, weight)
@@ -165,19 +172,15 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         self.seed_ = resolve_seed(self.random_state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
-            body = MLP(
-                X.shape[1],
-                n_modelled,
-                tuple(self.hidden_sizes),
-                self.activation,
-                batch_norm=bool(self.batch_norm),
-                dropout=float(self.dropout),
-                init=self.init,
-            )
+            self.input_spec_ = InputSpec("table", int(X.shape[1]), (int(X.shape[1]),))
+            self.network_.check_input(self.input_spec_, type(self).__name__)  # a graph network on a table: say so
+            body = self.network_.build(self.input_spec_, n_modelled)
             # The seed's advice: a smaller output layer, so that the fit starts near the marginal.
-            with torch.no_grad():
-                body.output_layer.weight.mul_(0.1)
-                body.output_layer.bias.zero_()
+            output_layer = getattr(body, "output_layer", None)
+            if isinstance(output_layer, torch.nn.Linear):
+                with torch.no_grad():
+                    output_layer.weight.mul_(0.1)
+                    output_layer.bias.zero_()
         n_params = offset.numel()
         module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist())
         if isinstance(loss, torch.nn.Module) and any(p.requires_grad for p in loss.parameters()):
@@ -260,7 +263,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         eval_set : tuple (data_val,) or (data_val, w_val), optional
             A validation DataFrame with the formula's columns (and its weights).
         **params
-            Hyperparameters of the estimator (``family=``, ``hidden_sizes=`` ...).
+            Hyperparameters of the estimator (``family=``, ``network=`` ...).
 
         Returns
         -------
@@ -275,7 +278,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         >>> rng = np.random.default_rng(0)
         >>> df = pd.DataFrame({"x": rng.uniform(1, 2, 100), "g": rng.choice(["a", "b"], 100)})
         >>> df["y"] = rng.gamma(2.0, df["x"] / 2.0)
-        >>> model = DeepRegressor.from_formula("y ~ np.log(x) + C(g)", df, family="gamma", hidden_sizes=(),
+        >>> model = DeepRegressor.from_formula("y ~ np.log(x) + C(g)", df, family="gamma", network="linear",
         ...                                    optimizer="lbfgs", max_epochs=10, early_stopping=False, verbose=0)
         >>> model.formula_.columns
         ['np.log(x)', 'C(g)[T.b]']

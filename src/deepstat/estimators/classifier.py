@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
 from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
+from deepstat.nn import NetworkConfig
 from deepstat.families import Bernoulli, Categorical
 from deepstat.losses import CLASSIFICATION_LOSSES, ClassBalancedLoss, CostSensitiveLoss, FocalLoss
 from deepstat.utils.validation import format_values
@@ -44,7 +45,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         (sigmoid) of the fitted logits.
     loss_params : dict or None, default=None
         Keyword arguments of the loss.
-    hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
+    network, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepRegressor`.
@@ -60,7 +61,8 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
     >>> from deepstat.estimators import DeepClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2)); y = np.where(X[:, 0] + rng.normal(size=200) > 0, "yes", "no")
-    >>> clf = DeepClassifier(hidden_sizes=(8,), max_epochs=30, random_state=0, verbose=0).fit(X, y)
+    >>> from deepstat.nn import MLP
+    >>> clf = DeepClassifier(network=MLP(hidden_sizes=(8,)), max_epochs=30, random_state=0, verbose=0).fit(X, y)
     >>> clf.classes_.tolist()
     ['no', 'yes']
     >>> clf.predict_proba(X[:3]).shape
@@ -79,11 +81,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         class_weight: Mapping[Any, float] | str | None = None,
         loss: str = "cross_entropy",
         loss_params: Mapping[str, Any] | None = None,
-        hidden_sizes: Sequence[int] = (64, 64),
-        activation: str = "relu",
-        batch_norm: bool = False,
-        dropout: float = 0.0,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,

@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from deepstat._version import __version__
 from deepstat.families import Family, family_from_config
 from deepstat.losses import REGRESSION_LOSSES
-from deepstat.nn import MLP
+from deepstat.nn import MLP, InputSpec, Linear, NetworkConfig, network_from_config
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History
 from deepstat.utils.saving import CONFIG_FILE, WEIGHTS_FILE, remove_ensemble_files
@@ -24,7 +24,8 @@ from deepstat.utils.saving import CONFIG_FILE, WEIGHTS_FILE, remove_ensemble_fil
 __all__ = ["save_estimator", "load_estimator", "WEIGHTS_FILE", "CONFIG_FILE"]
 
 FORMAT = "deepstat-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the network is a config {name, params} (1 had flat MLP settings)
+_MLP_SETTINGS = ("hidden_sizes", "activation", "batch_norm", "dropout", "init")
 # Files that could carry a pickle; their presence makes load refuse the directory outright.
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".npy", ".ckpt"}
 _PICKLE_MAGIC = b"\x80"  # pickle protocol >= 2 opcode PROTO
@@ -107,8 +108,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         raise TypeError(
             f"`loss` of {name} must be None or a loss name to save the model as JSON. Got {params['loss']!r} instead."
         )
-    if not isinstance(params.get("activation"), str):
-        raise TypeError(f"`activation` of {name} must be a name to save the model. Got {params['activation']!r} instead.")
+    if isinstance(params.get("network"), NetworkConfig):
+        params["network"] = params["network"].to_config()  # TypeError for what JSON cannot name (a custom activation)
+    network_config = estimator.network_.to_config()
     params["random_state"] = estimator.seed_
     if isinstance(params.get("class_weight"), dict):  # JSON keys are strings: keep the labels' types as pairs
         params["class_weight"] = {"pairs": [[_jsonable(k), float(v)] for k, v in params["class_weight"].items()]}
@@ -121,6 +123,8 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "params": _jsonable(params),
         "family": None if estimator.family_ is None else estimator.family_.to_config(),
         "head": {"n_params": head.n_params, "n_modelled": head.n_modelled},
+        "network": network_config,
+        "input_spec": estimator.input_spec_.to_config(),
         # a named regression loss: its settings here, its learnable parameters (if any) in the weights
         "loss": None
         if not (isinstance(params.get("loss"), str) and params["loss"] in REGRESSION_LOSSES)
@@ -168,6 +172,18 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         for leftover in (tmp_weights, tmp_config):
             if leftover is not None and os.path.exists(leftover):
                 os.remove(leftover)
+
+
+def _upgrade_v1(config: dict[str, Any], params: dict[str, Any]) -> None:
+    """Rewrite a format-1 config (flat ``hidden_sizes``, ``activation`` ... settings) as format 2, in place."""
+    flat = {key: params.pop(key) for key in _MLP_SETTINGS if key in params}
+    hidden = tuple(flat.get("hidden_sizes", ()))
+    network = Linear() if not hidden else MLP(
+        hidden_sizes=hidden, activation=flat.get("activation", "relu"), batch_norm=bool(flat.get("batch_norm", False)),
+        dropout=float(flat.get("dropout", 0.0)), init=flat.get("init", "he"),
+    )
+    params["network"] = network.to_config()
+    config["network"] = network.to_config()
 
 
 def _refuse_pickles(folder: Path) -> None:
@@ -226,7 +242,10 @@ def load_estimator(path: str | os.PathLike) -> Any:
     params = dict(config["params"])
     if isinstance(params.get("family"), dict):
         params["family"] = family_from_config(params["family"])
-    params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    if config.get("format_version", 0) < 2:  # flat MLP settings: the same network as a config
+        _upgrade_v1(config, params)
+    if isinstance(params.get("network"), dict):
+        params["network"] = network_from_config(params["network"], "load")
     if "quantiles" in params:
         params["quantiles"] = tuple(params["quantiles"])
     if isinstance(params.get("class_weight"), dict):
@@ -255,15 +274,14 @@ def load_estimator(path: str | os.PathLike) -> Any:
     if np.isfinite(stats.get("train_log_likelihood", float("nan"))):
         estimator.train_log_likelihood_ = float(stats["train_log_likelihood"])
     head_cfg = config["head"]
-    body = MLP(
-        estimator.n_features_in_ if not estimator.preprocessor_.columns_out else len(estimator.preprocessor_.columns_out),
-        head_cfg["n_modelled"],
-        tuple(params["hidden_sizes"]),
-        params["activation"],
-        batch_norm=bool(params["batch_norm"]),
-        dropout=float(params["dropout"]),
-        init=params["init"],
-    )
+    estimator.network_ = network_from_config(config["network"], "load")
+    if config.get("input_spec") is not None:
+        estimator.input_spec_ = InputSpec.from_config(config["input_spec"])
+    else:  # format 1: a table of the encoded columns
+        n_in = len(estimator.preprocessor_.columns_out) or int(estimator.n_features_in_)
+        estimator.input_spec_ = InputSpec("table", n_in, (n_in,))
+    with torch.random.fork_rng(devices=[]):  # building draws initial weights; the caller's stream is left alone
+        body = estimator.network_.build(estimator.input_spec_, head_cfg["n_modelled"])
     n = head_cfg["n_params"]
     module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n)
     if config.get("loss") is not None:

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from deepstat.estimators._params import validate_params, store_params
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS
 from deepstat.estimators.regressor import DeepRegressor, robust_location_scale
+from deepstat.nn import NetworkConfig
 from deepstat.families.estimation import weighted_quantile
 from deepstat.losses import PinballLoss, check_quantiles
 
@@ -28,7 +29,7 @@ class DeepQuantileRegressor(DeepRegressor):
     summed over the levels, :math:`\sum_i w_i \sum_j \rho_{\tau_j}(y_i - q_j(x_i))`. With
     ``noncrossing=True`` the outputs are a base quantile plus softplus increments
     (:func:`deepstat.losses.noncrossing_quantiles`), so the predicted quantiles never cross.
-    With ``hidden_sizes=()`` and ``noncrossing=False`` each level is a linear quantile
+    With ``network="linear"`` and ``noncrossing=False`` each level is a linear quantile
     regression (Koenker & Bassett 1978), fitted jointly.
 
     Parameters
@@ -37,7 +38,7 @@ class DeepQuantileRegressor(DeepRegressor):
         Strictly increasing levels in (0, 1).
     noncrossing : bool, default=True
         Enforce ordered quantiles by construction.
-    hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
+    network, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepRegressor`.
@@ -61,7 +62,8 @@ class DeepQuantileRegressor(DeepRegressor):
     >>> from deepstat.estimators import DeepQuantileRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(0, 1, size=(300, 1)); y = X[:, 0] + rng.normal(scale=0.1 + X[:, 0], size=300)
-    >>> model = DeepQuantileRegressor(quantiles=(0.1, 0.5, 0.9), hidden_sizes=(16,), max_epochs=50,
+    >>> from deepstat.nn import MLP
+    >>> model = DeepQuantileRegressor(quantiles=(0.1, 0.5, 0.9), network=MLP(hidden_sizes=(16,)), max_epochs=50,
     ...                               random_state=0, verbose=0).fit(X, y)
     >>> q = model.predict_quantiles(X[:4], [0.1, 0.9])
     >>> q.shape, bool((q[:, 0] <= q[:, 1]).all())
@@ -81,11 +83,7 @@ class DeepQuantileRegressor(DeepRegressor):
         self,
         quantiles: Sequence[float] = (0.1, 0.5, 0.9),
         noncrossing: bool = True,
-        hidden_sizes: Sequence[int] = (64, 64),
-        activation: str = "relu",
-        batch_norm: bool = False,
-        dropout: float = 0.0,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,
@@ -266,7 +264,7 @@ class DeepQuantileRegressor(DeepRegressor):
         return self._quantile_matrix(X)[:, j]
 
     def linear_coefficients(self) -> pd.DataFrame:
-        """Per-level coefficients of a linear model (``hidden_sizes=()``, ``noncrossing=False``).
+        """Per-level coefficients of a linear model (``network="linear"``, ``noncrossing=False``).
 
         Returns
         -------

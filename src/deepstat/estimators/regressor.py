@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,8 +13,9 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params, store_params
-from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
+from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
+from deepstat.nn import NetworkConfig
 from deepstat.families import FAMILIES, Family, get_family
 from deepstat.families.estimation import weighted_quantile
 from deepstat.losses import REGRESSION_LOSSES, make_regression_loss
@@ -67,14 +68,12 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         "barron_adaptive" they are the starting values (the scale defaults to the normalised
         MAD of ``y``); the fitted shape and scale are ``loss_.alpha_`` and ``loss_.scale_``.
         Named losses start the network at the median of ``y`` and learn on the scale of its MAD.
-    hidden_sizes : tuple of int, default=(64, 64)
-        Hidden layer widths of the MLP; ``()`` gives a linear predictor (a GLM with the family's links).
-    activation : str, default="relu"
-        One of :data:`deepstat.nn.ACTIVATIONS`.
-    batch_norm : bool, default=False
-    dropout : float in [0, 1), default=0.0
-    init : str, default="he"
-        Weight initialisation, one of :data:`deepstat.nn.INIT_SCHEMES`.
+    network : str or network config, default="mlp"
+        The network that maps the inputs to the family's parameters: a config from
+        :mod:`deepstat.nn`, e.g. ``MLP(hidden_sizes=(64, 64), activation="relu", batch_norm=False,
+        dropout=0.0, init="he")`` (what "mlp" means here) or ``Linear()``, the linear predictor
+        (a GLM with the family's links); or a registered name ("mlp", "linear"). Its settings
+        tune as ``network__hidden_sizes`` in a grid search.
     heteroscedastic : bool, default=True
         If False, only the family's location/mean parameters depend on ``x``; its other
         parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
@@ -122,7 +121,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 3)); y = rng.poisson(np.exp(0.3 * X[:, 0]))
-    >>> model = DeepRegressor(family="poisson", hidden_sizes=(), optimizer="lbfgs",
+    >>> model = DeepRegressor(family="poisson", network="linear", optimizer="lbfgs",
     ...                       max_epochs=20, early_stopping=False, random_state=0, verbose=0)
     >>> model.fit(X, y).predict(X[:2]).shape
     (2,)
@@ -133,7 +132,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     _constraints = {
         **COMMON_CONSTRAINTS,
         "family": [InstanceOf((str, Family), "a family name or a Family instance")],
-        "heteroscedastic": COMMON_CONSTRAINTS["batch_norm"],
+        "heteroscedastic": [BOOL],
         "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
     }
 
@@ -142,11 +141,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         family: str | Family = "normal",
         loss: Any = None,
         loss_params: Mapping[str, Any] | None = None,
-        hidden_sizes: Sequence[int] = (64, 64),
-        activation: str = "relu",
-        batch_norm: bool = False,
-        dropout: float = 0.0,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         heteroscedastic: bool = True,
         standardize: bool = True,
         optimizer: str = "adam",
@@ -308,7 +303,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         return point(eta).detach().cpu().numpy().astype(np.float64)
 
     def linear_coefficients(self):
-        """Coefficients of a linear predictor (``hidden_sizes=()``) on the original input scale.
+        """Coefficients of a linear predictor (``network="linear"``) on the original input scale.
 
         Returns
         -------
@@ -326,10 +321,10 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "module_")
-        if tuple(self.hidden_sizes):
+        if not self.network_.is_linear:
             raise ValueError(
-                "`hidden_sizes` of DeepRegressor must be () for linear_coefficients: a network with hidden layers "
-                f"has no coefficients. Got {tuple(self.hidden_sizes)!r} instead."
+                "`network` of DeepRegressor must be the linear predictor (network=\"linear\") for "
+                f"linear_coefficients: its weights are not coefficients. Got {self.network_!r} instead."
             )
         head = self.module_
         layer = head.body.output_layer

@@ -39,9 +39,10 @@ class SummaryMixin:
         --------
         >>> import numpy as np
         >>> from deepstat import DeepRegressor
+        >>> from deepstat.nn import MLP
         >>> rng = np.random.default_rng(0)
         >>> X = rng.normal(size=(200, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
-        >>> model = DeepRegressor(family="poisson", hidden_sizes=(8,), max_epochs=20, random_state=0, verbose=0).fit(X, y)
+        >>> model = DeepRegressor(family="poisson", network=MLP(hidden_sizes=(8,)), max_epochs=20, random_state=0, verbose=0).fit(X, y)
         >>> model.summary(X, y).loc["family", "value"]
         'poisson'
         """
@@ -49,9 +50,7 @@ class SummaryMixin:
         history = self.history_.to_frame()
         validated = bool(history["val_loss"].notna().any())
         n_weights = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
-        hidden = tuple(self.hidden_sizes)
-        widths = [len(self.preprocessor_.columns_out), *hidden, self.module_.n_modelled]
-        network = "linear predictor" if not hidden else f"MLP {' -> '.join(map(str, widths))} ({self.activation})"
+        network = self._describe_network()
         rows: dict[str, Any] = {
             "estimator": type(self).__name__,
             "family": self.family_.name if self.family_ is not None else "none",

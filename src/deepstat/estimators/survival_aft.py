@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from deepstat.estimators._params import InstanceOf, validate_params, store_param
 from deepstat.estimators.base import _DTYPES, BOOL
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.families import Family, get_family
+from deepstat.nn import NetworkConfig
 from deepstat.losses import CensoredNLLLoss
 from deepstat.utils.survival import check_survival_target
 
@@ -43,7 +43,7 @@ class DeepAFT(SurvivalEstimator):
 
     With ``heteroscedastic=False`` (the default) only the scale (location of :math:`\log T`)
     depends on :math:`x` and the shape is one fitted constant: the classical AFT model, whose
-    linear version (``hidden_sizes=()``) is lifelines' ``WeibullAFTFitter``, ``LogNormalAFTFitter``
+    linear version (``network="linear"``) is lifelines' ``WeibullAFTFitter``, ``LogNormalAFTFitter``
     and ``LogLogisticAFTFitter``.
 
     Parameters
@@ -53,8 +53,7 @@ class DeepAFT(SurvivalEstimator):
         "log_normal" and "log_logistic" too), or a Family instance with positive support.
     heteroscedastic : bool, default=False
         Let the shape depend on :math:`x` as well.
-    hidden_sizes : tuple of int, default=(32, 32)
-    activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size, max_epochs,
+    network, standardize, optimizer, lr, batch_size, max_epochs,
     penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience, lr_schedule,
     clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepCoxPH` (``batch_size`` defaults to 256 here: the likelihood is a sum
@@ -82,7 +81,7 @@ class DeepAFT(SurvivalEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(300, 2)); t = rng.weibull(1.5, 300) * np.exp(0.5 * X[:, 0])
     >>> c = rng.exponential(3.0, 300); time, event = np.minimum(t, c), t <= c
-    >>> model = DeepAFT("weibull", hidden_sizes=(), optimizer="lbfgs", max_epochs=30, early_stopping=False,
+    >>> model = DeepAFT("weibull", network="linear", optimizer="lbfgs", max_epochs=30, early_stopping=False,
     ...                 dtype="float64", random_state=0, verbose=0).fit(X, (time, event))
     >>> round(float(model.linear_coefficients().loc["scale", "x0"]), 1)
     0.5
@@ -102,11 +101,7 @@ class DeepAFT(SurvivalEstimator):
         self,
         family: str | Family = "weibull",
         heteroscedastic: bool = False,
-        hidden_sizes: Sequence[int] = (32, 32),
-        activation: str = "relu",
-        batch_norm: bool = True,
-        dropout: float = 0.1,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,
@@ -243,7 +238,7 @@ class DeepAFT(SurvivalEstimator):
         )
 
     def linear_coefficients(self) -> pd.DataFrame:
-        """Coefficients of a linear predictor (``hidden_sizes=()``), one row per raw parameter, as a GLM.
+        """Coefficients of a linear predictor (``network="linear"``), one row per raw parameter, as a GLM.
 
         The "scale" row of the Weibull family is lifelines' ``lambda_`` row of a ``WeibullAFTFitter``
         (log scale); constant parameters have only an intercept.

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import Interval, Options
 from deepstat.estimators.base import COMMON_CONSTRAINTS, DeepstatEstimator
+from deepstat.nn import MLP, NetworkConfig
 from deepstat.train import TensorBatches
 from deepstat.utils.survival import check_time_grid
 from deepstat.utils.validation import resolve_seed
@@ -88,6 +89,8 @@ class SurvivalEstimator(DeepstatEstimator):
     """
 
     _constraints = SURVIVAL_CONSTRAINTS
+    # "mlp" for the survival models: a smaller net, with batch norm and dropout (issue 5, item 8)
+    _default_network: NetworkConfig = MLP(hidden_sizes=(32, 32), batch_norm=True, dropout=0.1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,10 +241,10 @@ class SurvivalEstimator(DeepstatEstimator):
         from deepstat.estimators.regressor import DeepRegressor
 
         check_is_fitted(self, "module_")
-        if tuple(self.hidden_sizes):
+        if not self.network_.is_linear:
             raise ValueError(
-                f"`hidden_sizes` of {type(self).__name__} must be () for linear_coefficients: a network with hidden "
-                f"layers has no coefficients. Got {tuple(self.hidden_sizes)!r} instead."
+                f"`network` of {type(self).__name__} must be the linear predictor (network=\"linear\") for "
+                f"linear_coefficients: its weights are not coefficients. Got {self.network_!r} instead."
             )
         return DeepRegressor.linear_coefficients(self)
 

@@ -18,6 +18,7 @@ from deepstat.estimators.survival_base import (
     TIES,
     SurvivalEstimator,
 )
+from deepstat.nn import NetworkConfig
 from deepstat.losses.survival_cox import CoxPHLoss
 from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.train import TensorBatches
@@ -111,13 +112,12 @@ class DeepCoxPH(SurvivalEstimator):
         ``CoxPHFitter(strata=...)`` and R's ``strata()``: each stratum has its own risk sets and its
         own baseline hazard, the network (the log relative risk) is shared. These columns are not
         inputs of the network; ``X`` must hold them at prediction too, with levels seen in fit.
-    hidden_sizes : tuple of int, default=(32, 32)
-        Hidden layer widths; ``()`` is the linear Cox model (then :meth:`linear_coefficients`
-        gives :math:`\hat\beta`, as lifelines' ``CoxPHFitter``).
-    activation : str, default="relu"
-    batch_norm : bool, default=True
-    dropout : float in [0, 1), default=0.1
-    init : str, default="he"
+    network : str or network config, default="mlp"
+        The network for the log relative risk (or the family's parameters): a config from
+        :mod:`deepstat.nn`, e.g. ``MLP(hidden_sizes=(32, 32), batch_norm=True, dropout=0.1)``
+        (what "mlp" means for the survival models), or ``Linear()`` / "linear", the linear Cox
+        model (then :meth:`linear_coefficients` gives :math:`\hat\beta`, as lifelines'
+        ``CoxPHFitter``).
     standardize : bool, default=True
     optimizer : str, default="adam"
         Any of the engine's; "lbfgs" (full batch, ``float64``) reproduces the linear Cox fit to 1e-4.
@@ -182,7 +182,7 @@ class DeepCoxPH(SurvivalEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 3))
     >>> time = rng.exponential(np.exp(-X[:, 0])); event = rng.uniform(size=200) < 0.8
-    >>> model = DeepCoxPH(hidden_sizes=(), optimizer="lbfgs", max_epochs=20, early_stopping=False,
+    >>> model = DeepCoxPH(network="linear", optimizer="lbfgs", max_epochs=20, early_stopping=False,
     ...                   dtype="float64", random_state=0, verbose=0).fit(X, (time, event))
     >>> round(float(model.linear_coefficients()["x0"]), 1)  # true log hazard ratio 1
     1.1
@@ -205,11 +205,7 @@ class DeepCoxPH(SurvivalEstimator):
         self,
         ties: str = "efron",
         strata: str | Sequence[str] | None = None,
-        hidden_sizes: Sequence[int] = (32, 32),
-        activation: str = "relu",
-        batch_norm: bool = True,
-        dropout: float = 0.1,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,
@@ -382,7 +378,7 @@ class DeepCoxPH(SurvivalEstimator):
         return np.exp(-np.exp(self.predict_risk(X))[:, None] * H0)
 
     def linear_coefficients(self) -> pd.Series:
-        """Coefficients :math:`\\hat\\beta` of a linear predictor (``hidden_sizes=()``) on the original input scale.
+        """Coefficients :math:`\\hat\\beta` of a linear predictor (``network="linear"``) on the original input scale.
 
         Returns
         -------

@@ -14,6 +14,7 @@ from torch import Tensor
 from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, TIES
 from deepstat.estimators.survival_cox import DeepCoxPH, dense_rank
+from deepstat.nn import NetworkConfig
 from deepstat.losses.survival_cox import CoxTimeVaryingLoss
 from deepstat.utils.survival import check_time_event
 from deepstat.utils.validation import format_values
@@ -37,7 +38,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
     id_col, start_col, stop_col, event_col : str, default="id", "start", "stop", "event"
         Columns of ``X`` holding the subject id, the interval and the event flag; every other
         column is a covariate.
-    ties, strata, hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr,
+    ties, strata, network, standardize, optimizer, lr,
     batch_size, max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction,
     patience, lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepCoxPH`. The validation part for early stopping holds whole subjects,
@@ -62,7 +63,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
     >>> from deepstat.estimators import DeepCoxTimeVarying
     >>> df = pd.DataFrame({"id": [1, 2, 2, 3, 4, 4], "start": [0, 0, 3, 0, 0, 2], "stop": [5, 3, 7, 4, 2, 6],
     ...                    "event": [1, 0, 1, 0, 0, 1], "x": [0.5, -1.0, 1.5, 0.0, -0.5, 2.0]})
-    >>> model = DeepCoxTimeVarying(hidden_sizes=(), early_stopping=False, max_epochs=5, random_state=0, verbose=0)
+    >>> model = DeepCoxTimeVarying(network="linear", early_stopping=False, max_epochs=5, random_state=0, verbose=0)
     >>> model.fit(df).predict_risk(df).shape
     (6,)
     """
@@ -86,11 +87,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         event_col: str = "event",
         ties: str = "efron",
         strata: str | Sequence[str] | None = None,
-        hidden_sizes: Sequence[int] = (32, 32),
-        activation: str = "relu",
-        batch_norm: bool = True,
-        dropout: float = 0.1,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,
@@ -115,8 +112,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         self.stop_col = stop_col
         self.event_col = event_col
         super().__init__(
-            ties=ties, strata=strata, hidden_sizes=hidden_sizes, activation=activation, batch_norm=batch_norm, dropout=dropout,
-            init=init, standardize=standardize, optimizer=optimizer, lr=lr, batch_size=batch_size,
+            ties=ties, strata=strata, network=network, standardize=standardize, optimizer=optimizer, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, early_stopping=early_stopping,
             validation_fraction=validation_fraction, patience=patience, lr_schedule=lr_schedule,
             clip_grad_norm=clip_grad_norm, random_state=random_state, verbose=verbose,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
@@ -15,6 +14,7 @@ from torch import Tensor
 from deepstat.estimators._params import NONE, POS_INT, Interval, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
 from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
+from deepstat.nn import NetworkConfig
 from deepstat.losses import DeepHitLoss, LogisticHazardLoss, discretize_times
 from deepstat.utils.survival import check_survival_target, check_time_event
 from deepstat.utils.validation import format_values
@@ -114,7 +114,7 @@ class LogisticHazard(_DiscreteTime):
     ----------
     n_durations : int, default=10
         Number of intervals :math:`K` (fewer when event-time quantiles coincide).
-    hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
+    network, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience, lr_schedule,
     clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepCoxPH`; ``batch_size`` defaults to 256 (the likelihood is a sum over rows).
@@ -149,11 +149,7 @@ class LogisticHazard(_DiscreteTime):
     def __init__(
         self,
         n_durations: int = 10,
-        hidden_sizes: Sequence[int] = (32, 32),
-        activation: str = "relu",
-        batch_norm: bool = True,
-        dropout: float = 0.1,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,
@@ -231,7 +227,7 @@ class DeepHit(_DiscreteTime):
         Weight of the likelihood term (pycox's ``alpha``).
     sigma : float, default=0.1
         Scale of the ranking penalty.
-    hidden_sizes, activation, batch_norm, dropout, init, standardize, optimizer, lr, batch_size,
+    network, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience, lr_schedule,
     clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`LogisticHazard`.
@@ -282,11 +278,7 @@ class DeepHit(_DiscreteTime):
         n_causes: int | None = None,
         nll_weight: float = 0.2,
         sigma: float = 0.1,
-        hidden_sizes: Sequence[int] = (32, 32),
-        activation: str = "relu",
-        batch_norm: bool = True,
-        dropout: float = 0.1,
-        init: str = "he",
+        network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float | None = None,

@@ -35,7 +35,7 @@ from deepstat.experiments._common import (
     train_config,
 )
 from deepstat.experiments.result import ExperimentResult
-from deepstat.nn import MLP
+from deepstat.nn import MLPModule
 from deepstat.train import TensorBatches, fit_module
 
 __all__ = ["batch_norm_transform", "run_batch_norm"]
@@ -176,7 +176,7 @@ def run_batch_norm(
     curves = {}
     for use_bn in (False, True):
         torch.manual_seed(seed)
-        net = MLP(10, 1, hidden_sizes=(width,) * depth, activation="sigmoid", batch_norm=use_bn, init="xavier")
+        net = MLPModule(10, 1, hidden_sizes=(width,) * depth, activation="sigmoid", batch_norm=use_bn, init="xavier")
         cfg = train_config(optimizer="sgd", lr=0.1, batch_size=64, max_epochs=max_epochs, random_state=seed)
         history = fit_module(net, squared_error, train, cfg, validation=val)
         curves[use_bn] = history.to_frame()

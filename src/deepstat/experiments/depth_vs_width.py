@@ -35,7 +35,7 @@ from deepstat.experiments._common import (
     train_config,
 )
 from deepstat.experiments.result import ExperimentResult
-from deepstat.nn import MLP
+from deepstat.nn import MLPModule
 from deepstat.train import TensorBatches, fit_module
 
 __all__ = ["deep_sawtooth_network", "run_depth_vs_width", "sawtooth", "shallow_sawtooth_network"]
@@ -244,7 +244,7 @@ def run_depth_vs_width(
     trained_rows, fits = [], {}
     for k in units:
         torch.manual_seed(seed + k)
-        net = MLP(1, 1, hidden_sizes=(k,), activation="relu").double()
+        net = MLPModule(1, 1, hidden_sizes=(k,), activation="relu").double()
         cfg = train_config(optimizer="adam", lr=1e-2, max_epochs=max_epochs, lr_schedule="cosine", random_state=seed)
         fit_module(net, squared_error, TensorBatches(x_train.unsqueeze(-1), y_train), cfg)
         fits[k] = net

@@ -29,7 +29,7 @@ from deepstat.experiments._common import (
     train_config,
 )
 from deepstat.experiments.result import ExperimentResult
-from deepstat.nn import MLP, init_weights
+from deepstat.nn import MLPModule, init_weights
 from deepstat.train import fit_module
 
 __all__ = ["INIT_ACTIVATIONS", "SCHEMES", "layer_gradient_norms", "run_initialization"]
@@ -69,7 +69,7 @@ def layer_gradient_norms(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> li
 def _symmetry(seed: int, max_epochs: int, scheme: str) -> dict[str, float]:
     data = diabetes_split(seed)
     torch.manual_seed(seed)
-    net = MLP(10, 1, hidden_sizes=(16, 16), activation="tanh", init="he", bias_init=0.01).double()
+    net = MLPModule(10, 1, hidden_sizes=(16, 16), activation="tanh", init="he", bias_init=0.01).double()
     init_weights(net, scheme, bias=0.01)
     cfg = train_config(optimizer="adam", lr=1e-2, max_epochs=max_epochs, random_state=seed)
     fit_module(net, squared_error, batches(data["train"]), cfg)
@@ -140,7 +140,7 @@ def run_initialization(
     for activation in INIT_ACTIVATIONS:
         for label, (scheme, std) in SCHEMES.items():
             torch.manual_seed(seed)
-            net = MLP(width, 1, hidden_sizes=(width,) * (n_layers - 1), activation=activation).double()
+            net = MLPModule(width, 1, hidden_sizes=(width,) * (n_layers - 1), activation=activation).double()
             init_weights(net, scheme, std=std)
             norms = layer_gradient_norms(net, x, y)
             ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")

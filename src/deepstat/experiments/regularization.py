@@ -31,7 +31,7 @@ from deepstat.experiments._common import (
     train_config,
 )
 from deepstat.experiments.result import ExperimentResult
-from deepstat.nn import MLP
+from deepstat.nn import MLPModule
 from deepstat.train import fit_module, penalized_parameters
 
 __all__ = ["run_regularization"]
@@ -39,7 +39,7 @@ __all__ = ["run_regularization"]
 HIDDEN = (64, 64)
 
 
-def _mse(net: MLP, data: tuple[torch.Tensor, torch.Tensor]) -> float:
+def _mse(net: MLPModule, data: tuple[torch.Tensor, torch.Tensor]) -> float:
     net.eval()
     with torch.no_grad():
         value = float(((net(data[0]).squeeze(-1) - data[1]) ** 2).mean())
@@ -47,9 +47,9 @@ def _mse(net: MLP, data: tuple[torch.Tensor, torch.Tensor]) -> float:
     return value
 
 
-def _fit(data: dict, seed: int, epochs: int, *, dropout: float = 0.0, **config: object) -> tuple[MLP, pd.DataFrame]:
+def _fit(data: dict, seed: int, epochs: int, *, dropout: float = 0.0, **config: object) -> tuple[MLPModule, pd.DataFrame]:
     torch.manual_seed(seed)
-    net = MLP(10, 1, hidden_sizes=HIDDEN, dropout=dropout).double()
+    net = MLPModule(10, 1, hidden_sizes=HIDDEN, dropout=dropout).double()
     cfg = train_config(optimizer="adam", lr=3e-3, max_epochs=epochs, random_state=seed, **config)
     history = fit_module(net, squared_error, batches(data["train"]), cfg, validation=batches(data["val"]))
     frame = history.to_frame()

@@ -41,7 +41,7 @@ from deepstat.experiments._common import (
     train_config,
 )
 from deepstat.experiments.result import ExperimentResult
-from deepstat.nn import MLP
+from deepstat.nn import MLPModule
 from deepstat.train import TensorBatches, fit_module
 
 __all__ = ["depth_target", "run_universal_approximation", "width_target"]
@@ -73,9 +73,9 @@ def depth_target(x: Tensor) -> Tensor:
 
 def _fit(
     x: Tensor, y: Tensor, hidden: tuple[int, ...], activation: str, optimizer: str, epochs: int, seed: int
-) -> MLP:
+) -> MLPModule:
     torch.manual_seed(seed)
-    net = MLP(x.shape[1], 1, hidden_sizes=hidden, activation=activation).double()
+    net = MLPModule(x.shape[1], 1, hidden_sizes=hidden, activation=activation).double()
     if optimizer == "lbfgs":
         cfg = train_config(optimizer="lbfgs", lr=1.0, max_epochs=epochs, lbfgs_max_iter=50, random_state=seed)
     else:
@@ -87,7 +87,7 @@ def _fit(
 def _best_fit(
     x: Tensor, y: Tensor, x_test: Tensor, y_test: Tensor, hidden: tuple[int, ...], activation: str,
     optimizer: str, epochs: int, seed: int, restarts: int,
-) -> tuple[MLP, float, float]:  # fmt: skip
+) -> tuple[MLPModule, float, float]:  # fmt: skip
     """Best of ``restarts`` fits by training loss; return it, its sup-error and mean absolute error on the test grid."""
     best, best_loss = None, math.inf
     for r in range(restarts):

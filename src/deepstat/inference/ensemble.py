@@ -61,7 +61,8 @@ class DeepEnsemble(MixturePredictiveMixin, BaseEstimator):
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 1)); y = X[:, 0] + 0.3 * rng.normal(size=100)
-    >>> base = DeepRegressor(hidden_sizes=(8,), max_epochs=5, verbose=0)
+    >>> from deepstat.nn import MLP
+    >>> base = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=5, verbose=0)
     >>> ens = DeepEnsemble(base, n_members=3, random_state=0).fit(X, y)
     >>> len(ens.estimators_), ens.predict_interval(X[:2], alpha=0.1).shape
     (3, (2, 2))

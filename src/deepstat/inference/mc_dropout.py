@@ -35,7 +35,7 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
     Parameters
     ----------
     estimator : estimator
-        A deepstat estimator fitted with ``dropout > 0`` (or unfitted, then :meth:`fit` fits a
+        A deepstat estimator whose network has dropout (``network=MLP(dropout=0.2)``) (or unfitted, then :meth:`fit` fits a
         clone). The wrapper uses its documented hooks: ``module_`` (the fitted network mapping
         encoded inputs to ``eta``), ``family_`` (the family turning ``eta`` into a distribution)
         and ``_encode_X(X, fitting=False)`` (the fitted input encoding), plus ``classes_`` for
@@ -67,9 +67,10 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from deepstat.estimators import DeepRegressor
+    >>> from deepstat.nn import MLP
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 1)); y = X[:, 0] + 0.3 * rng.normal(size=100)
-    >>> net = DeepRegressor(hidden_sizes=(16,), dropout=0.2, max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    >>> net = DeepRegressor(network=MLP(hidden_sizes=(16,), dropout=0.2), max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> mc = MCDropout(net, n_samples=20, random_state=0)
     >>> mc.predict_interval(X[:2], alpha=0.1).shape
     (2, 2)
@@ -83,7 +84,7 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any, **fit_params: Any) -> MCDropout:
-        """Fit a clone of ``estimator`` (which must have ``dropout > 0``) on ``(X, y)``.
+        """Fit a clone of ``estimator`` (whose network must have dropout) on ``(X, y)``.
 
         Returns
         -------
@@ -98,15 +99,17 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
     def _check_dropout_param(self, model: Any) -> None:
         caller = type(self).__name__
         params = model.get_params(deep=False) if callable(getattr(model, "get_params", None)) else {}
-        if "dropout" not in params:
+        if "network" not in params or not callable(getattr(model, "_resolve_network", None)):
             raise ValueError(
-                f"`estimator` of {caller} must have a `dropout` parameter (a deepstat estimator). "
+                f"`estimator` of {caller} must have a `network` parameter (a deepstat estimator). "
                 f"Got {type(model).__name__} instead."
             )
-        if not float(params["dropout"]) > 0:
+        # the fitted network when there is one, else what ``network=`` means for this estimator
+        network = getattr(model, "network_", None) or model._resolve_network()
+        if not network.dropout_rate > 0:
             raise ValueError(
-                f"`dropout` of {caller}'s estimator must be > 0 for MC dropout. Got dropout={params['dropout']!r} "
-                f"instead. Refit {type(model).__name__}(dropout=0.1, ...)."
+                f"`network` of {caller}'s estimator must have dropout > 0 for MC dropout. Got {network!r} "
+                f"instead. Refit {type(model).__name__}(network=MLP(dropout=0.1, ...))."
             )
 
     def _model(self) -> Any:
@@ -125,8 +128,8 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
         require_method(model, "_encode_X", type(self).__name__)
         if not any(isinstance(m, _DROPOUT) and m.p > 0 for m in model.module_.modules()):
             raise ValueError(
-                f"`dropout` of {type(self).__name__}'s estimator must reach the network: its `module_` has no "
-                "dropout layer with p > 0. Got a network without dropout instead (hidden_sizes=() has none)."
+                f"`network` of {type(self).__name__}'s estimator must put its dropout in the module: its `module_` "
+                "has no dropout layer with p > 0. Got a network without dropout instead (a linear predictor has none)."
             )
         return model
 

@@ -71,7 +71,8 @@ class SurvivalEnsemble(BaseEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 3))
     >>> time = rng.exponential(np.exp(-X[:, 0])); event = rng.uniform(size=200) < 0.8
-    >>> ens = SurvivalEnsemble(DeepCoxPH(hidden_sizes=(8,), max_epochs=20, verbose=0), n_members=3, random_state=0)
+    >>> from deepstat.nn import MLP
+    >>> ens = SurvivalEnsemble(DeepCoxPH(network=MLP(hidden_sizes=(8,)), max_epochs=20, verbose=0), n_members=3, random_state=0)
     >>> ens.fit(X, (time, event)).predict_survival_function(X[:2], times=[0.5, 1.0]).shape
     (2, 2)
     >>> ens.score(X, (time, event)) > 0.6

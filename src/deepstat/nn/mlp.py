@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from deepstat.nn.activations import get_activation
 from deepstat.nn.init import INIT_SCHEMES, init_weights
 
-__all__ = ["MLPConfig", "MLP"]
+__all__ = ["MLPModuleConfig", "MLPModule"]
 
 
 def _check_positive_int(value: Any, name: str, caller: str) -> int:
@@ -39,7 +39,7 @@ def _validate(
     init: Any,
     bias_init: Any,
 ) -> tuple[int, int, tuple[int, ...], dict[str, float] | None, float, float]:
-    """Check the MLP settings; return the normalised ints, sizes, params, dropout and bias."""
+    """Check the MLPModule settings; return the normalised ints, sizes, params, dropout and bias."""
     n_in = _check_positive_int(in_features, "in_features", caller)
     n_out = _check_positive_int(out_features, "out_features", caller)
     if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
@@ -70,8 +70,8 @@ def _validate(
 
 
 @dataclass(frozen=True)
-class MLPConfig:
-    """Settings of an :class:`MLP` (one frozen record, STYLE 4.4).
+class MLPModuleConfig:
+    """Settings of an :class:`MLPModule` (one frozen record, STYLE 4.4).
 
     Parameters
     ----------
@@ -97,12 +97,12 @@ class MLPConfig:
     Raises
     ------
     ValueError
-        If any setting is out of range (see :class:`MLP`).
+        If any setting is out of range (see :class:`MLPModule`).
 
     Examples
     --------
-    >>> from deepstat.nn import MLPConfig
-    >>> MLPConfig(20, 2, hidden_sizes=[64, 64]).hidden_sizes
+    >>> from deepstat.nn import MLPModuleConfig
+    >>> MLPModuleConfig(20, 2, hidden_sizes=[64, 64]).hidden_sizes
     (64, 64)
     """
 
@@ -118,7 +118,7 @@ class MLPConfig:
 
     def __post_init__(self) -> None:
         n_in, n_out, sizes, params, dropout, bias_init = _validate(
-            "MLPConfig",
+            "MLPModuleConfig",
             self.in_features,
             self.out_features,
             self.hidden_sizes,
@@ -146,14 +146,14 @@ class MLPConfig:
         Returns
         -------
         dict
-            Keyword arguments of :class:`MLPConfig`; ``hidden_sizes`` becomes a list.
+            Keyword arguments of :class:`MLPModuleConfig`; ``hidden_sizes`` becomes a list.
         """
         out = asdict(self)
         out["hidden_sizes"] = list(self.hidden_sizes)
         return out
 
 
-class MLP(nn.Module):
+class MLPModule(nn.Module):
     r"""Multilayer perceptron mapping ``x`` of shape (n, in_features) to ``eta`` of shape (n, out_features).
 
     Parameters
@@ -181,7 +181,7 @@ class MLP(nn.Module):
 
     Attributes
     ----------
-    config : MLPConfig
+    config : MLPModuleConfig
         The settings, enough to rebuild the architecture with :meth:`from_config`.
     hidden : torch.nn.Sequential
         The hidden blocks, Linear -> BatchNorm1d (if) -> activation -> Dropout (if);
@@ -208,13 +208,13 @@ class MLP(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from deepstat.nn import MLP
+    >>> from deepstat.nn import MLPModule
     >>> _ = torch.manual_seed(0)
-    >>> net = MLP(20, 2, hidden_sizes=(64, 64), dropout=0.1)
+    >>> net = MLPModule(20, 2, hidden_sizes=(64, 64), dropout=0.1)
     >>> net(torch.randn(5, 20)).shape
     torch.Size([5, 2])
-    >>> MLP(3, 1, hidden_sizes=())
-    MLP(
+    >>> MLPModule(3, 1, hidden_sizes=())
+    MLPModule(
       (hidden): Sequential()
       (output_layer): Linear(in_features=3, out_features=1, bias=True)
     )
@@ -235,10 +235,10 @@ class MLP(nn.Module):
     ) -> None:
         super().__init__()
         _validate(
-            "MLP", in_features, out_features, hidden_sizes, activation,
+            "MLPModule", in_features, out_features, hidden_sizes, activation,
             activation_params, batch_norm, dropout, init, bias_init,
         )  # fmt: skip
-        cfg = MLPConfig(
+        cfg = MLPModuleConfig(
             in_features=in_features,
             out_features=out_features,
             hidden_sizes=tuple(hidden_sizes),
@@ -266,33 +266,33 @@ class MLP(nn.Module):
         init_weights(self, cfg.init, bias=cfg.bias_init)
 
     @classmethod
-    def from_config(cls, config: MLPConfig) -> MLP:
-        """Build a new (freshly initialised) MLP from its settings.
+    def from_config(cls, config: MLPModuleConfig) -> MLPModule:
+        """Build a new (freshly initialised) MLPModule from its settings.
 
         Parameters
         ----------
-        config : MLPConfig
+        config : MLPModuleConfig
             Settings, e.g. another network's ``.config``.
 
         Returns
         -------
-        MLP
+        MLPModule
             A network with the same architecture; load a ``state_dict`` to copy weights.
 
         Raises
         ------
         TypeError
-            If ``config`` is not an :class:`MLPConfig`.
+            If ``config`` is not an :class:`MLPModuleConfig`.
 
         Examples
         --------
-        >>> from deepstat.nn import MLP
-        >>> net = MLP(4, 2, hidden_sizes=(8,), activation="tanh")
-        >>> MLP.from_config(net.config).config == net.config
+        >>> from deepstat.nn import MLPModule
+        >>> net = MLPModule(4, 2, hidden_sizes=(8,), activation="tanh")
+        >>> MLPModule.from_config(net.config).config == net.config
         True
         """
-        if not isinstance(config, MLPConfig):
-            raise TypeError(f"`config` of MLP.from_config must be an MLPConfig. Got {type(config).__name__} instead.")
+        if not isinstance(config, MLPModuleConfig):
+            raise TypeError(f"`config` of MLPModule.from_config must be an MLPModuleConfig. Got {type(config).__name__} instead.")
         return cls(
             config.in_features,
             config.out_features,
@@ -315,7 +315,7 @@ class MLP(nn.Module):
         """
         if x.dim() != 2 or x.shape[1] != self.config.in_features:
             raise ValueError(
-                f"`x` of MLP.forward must have shape (n, {self.config.in_features}). Got shape "
+                f"`x` of MLPModule.forward must have shape (n, {self.config.in_features}). Got shape "
                 f"{tuple(x.shape)} instead."
             )
         h = self.hidden(x)  # (n, hidden_sizes[-1]), or x itself when hidden_sizes=()

@@ -309,8 +309,9 @@ def compare(
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(120, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
-    >>> linear = DeepRegressor(family="poisson", hidden_sizes=(), max_epochs=5, verbose=0, random_state=0)
-    >>> mlp = DeepRegressor(family="poisson", hidden_sizes=(8,), max_epochs=5, verbose=0, random_state=0)
+    >>> linear = DeepRegressor(family="poisson", network="linear", max_epochs=5, verbose=0, random_state=0)
+    >>> from deepstat.nn import MLP
+    >>> mlp = DeepRegressor(family="poisson", network=MLP(hidden_sizes=(8,)), max_epochs=5, verbose=0, random_state=0)
     >>> result = compare({"linear": linear, "mlp": mlp}, X, y, cv=3)
     >>> result.summary.shape, list(result.tests.columns[:2])
     ((14, 5), ['model', 'reference'])
@@ -401,7 +402,7 @@ def compare_fitted(
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 2)); y = X[:, 0] + rng.normal(size=100)
-    >>> model = DeepRegressor(hidden_sizes=(), max_epochs=5, verbose=0, random_state=0).fit(X[:70], y[:70])
+    >>> model = DeepRegressor(network="linear", max_epochs=5, verbose=0, random_state=0).fit(X[:70], y[:70])
     >>> compare_fitted([model], X[70:], y[70:]).summary["n_splits"].tolist()
     [1, 1, 1, 1, 1, 1, 1]
     """

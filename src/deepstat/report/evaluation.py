@@ -100,7 +100,7 @@ def log_scores(model: Any, X: Any, y: Any) -> np.ndarray:
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 2)); y = X[:, 0] + rng.normal(size=100)
-    >>> model = DeepRegressor(hidden_sizes=(), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    >>> model = DeepRegressor(network="linear", max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> bool(np.isclose(log_scores(model, X, y).mean(), model.log_likelihood(X, y), atol=1e-5))
     True
     """
@@ -142,7 +142,7 @@ def crps_scores(model: Any, X: Any, y: Any) -> np.ndarray | None:
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
-    >>> model = DeepRegressor(family="poisson", hidden_sizes=(), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    >>> model = DeepRegressor(family="poisson", network="linear", max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> crps_scores(model, X, y).shape
     (100,)
     """
@@ -195,7 +195,7 @@ def pit(model: Any, X: Any, y: Any, *, random_state: int | None = 0) -> np.ndarr
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 2)); y = X[:, 0] + rng.normal(size=100)
-    >>> model = DeepRegressor(hidden_sizes=(), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    >>> model = DeepRegressor(network="linear", max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> u = pit(model, X, y)
     >>> bool(((u >= 0) & (u <= 1)).all())
     True
@@ -276,7 +276,7 @@ def evaluate(model: Any, X: Any, y: Any, *, alpha: float = 0.1) -> dict[str, flo
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 2)); y = X[:, 0] + rng.normal(size=100)
-    >>> model = DeepRegressor(hidden_sizes=(), max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    >>> model = DeepRegressor(network="linear", max_epochs=5, random_state=0, verbose=0).fit(X, y)
     >>> list(evaluate(model, X, y))
     ['nll', 'crps', 'rmse', 'mae', 'r2', 'coverage', 'interval_width']
     """

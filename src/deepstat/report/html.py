@@ -96,9 +96,8 @@ def _summary(model: Any, X_test: Any, y_test: Any) -> str:
     items: list[tuple[str, Any]] = [("Model", type(model).__name__), ("Family", family.name)]
     module = getattr(model, "module_", None)
     if module is not None:
-        params = model.get_params()
-        hidden = tuple(params.get("hidden_sizes", ()))
-        items.append(("Network", f"MLP, hidden sizes {hidden or '() (linear)'}, activation {params.get('activation', '?')}"))
+        describe = getattr(model, "_describe_network", None)
+        items.append(("Network", describe() if callable(describe) else type(module).__name__))
         items.append(("Trainable parameters", sum(p.numel() for p in module.parameters() if p.requires_grad)))
     elif hasattr(model, "result_"):
         items.append(("Network", "none (classical model fitted by maximum likelihood)"))
@@ -296,7 +295,8 @@ def write_html(
     >>> from deepstat.estimators import DeepRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2)); y = rng.poisson(np.exp(0.5 * X[:, 0]))
-    >>> model = DeepRegressor(family="poisson", hidden_sizes=(8,), max_epochs=5, verbose=0, random_state=0)
+    >>> from deepstat.nn import MLP
+    >>> model = DeepRegressor(family="poisson", network=MLP(hidden_sizes=(8,)), max_epochs=5, verbose=0, random_state=0)
     >>> _ = model.fit(X[:150], y[:150])
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     out = write_html(model, X[150:], y[150:], pathlib.Path(folder) / "report.html")

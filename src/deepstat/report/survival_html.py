@@ -146,9 +146,8 @@ def _summary(model: Any, time: np.ndarray, event: np.ndarray) -> str:
     each = " (each member)" if members else ""
     module = getattr(model, "module_", None)
     if module is not None:
-        params = model.get_params()
-        hidden = tuple(params.get("hidden_sizes", ()))
-        items.append(("Network" + each, f"MLP, hidden sizes {hidden or '() (linear)'}, activation {params.get('activation', '?')}"))
+        describe = getattr(model, "_describe_network", None)
+        items.append(("Network" + each, describe() if callable(describe) else type(module).__name__))
         items.append(("Trainable parameters" + each, sum(p.numel() for p in module.parameters() if p.requires_grad)))
     elif hasattr(model, "coef_"):
         items.append(("Network", "none (classical model fitted by maximum partial likelihood)"))

@@ -8,6 +8,8 @@ columns, and it is saved as plain JSON (the formula and the levels of each categ
 
 from __future__ import annotations
 
+import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +19,24 @@ import pandas as pd
 
 from deepstat.utils.validation import format_values
 
-__all__ = ["FormulaDesign"]
+__all__ = ["FormulaDesign", "check_formula_safe"]
+
+# What a saved formula may call when a model folder is loaded: formulaic evaluates each factor as Python,
+# so a formula read from a file is checked against this table first and anything else is refused.
+SAFE_FUNCTIONS = frozenset({
+    "C", "I", "Treatment", "Sum", "Helmert", "Poly", "Diff",
+    "contr.treatment", "contr.sum", "contr.helmert", "contr.poly", "contr.diff",
+    "np.log", "np.log1p", "np.log2", "np.log10", "np.exp", "np.expm1", "np.sqrt", "np.abs", "np.square",
+    "np.sin", "np.cos", "np.tan", "np.tanh", "np.arcsinh", "np.arctan", "np.sign", "np.floor", "np.ceil",
+    "np.round", "np.minimum", "np.maximum", "np.clip", "np.power",
+    "log", "exp", "sqrt", "abs", "poly", "bs", "center", "scale", "standardize",
+})
+_SAFE_NODES = (
+    ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Not,
+    ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.And, ast.Or, ast.List, ast.Tuple, ast.keyword,
+)
+_QUOTED = re.compile(r"`[^`]*`")
 
 
 def _formulaic():
@@ -168,8 +187,33 @@ class FormulaDesign:
         return {"formula": self.formula, "columns": list(self.columns), "levels": self.levels}
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> FormulaDesign:
-        return cls(formula=state["formula"], columns=list(state["columns"]), levels=dict(state["levels"]))
+    def from_dict(cls, state: dict[str, Any], source: str = "load") -> FormulaDesign:
+        """The design :meth:`to_dict` wrote; the formula is checked against the safe grammar first.
+
+        Raises
+        ------
+        ValueError
+            If the formula could make formulaic evaluate anything but column names, numbers,
+            operators and the transforms of :data:`SAFE_FUNCTIONS`, or a field has the wrong type.
+        """
+        if not isinstance(state, dict):
+            raise ValueError(f"`formula` of {source} must be an object with formula, columns and levels. Got {state!r:.100} instead.")
+        formula = check_formula_safe(state.get("formula"), source)
+        columns, levels = state.get("columns"), state.get("levels")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ValueError(f"`formula.columns` of {source} must be a list of strings. Got {columns!r:.100} instead.")
+        if not isinstance(levels, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(x, (str, int, float, bool)) for x in v) for v in levels.values()
+        ):
+            raise ValueError(f"`formula.levels` of {source} must map column names to non-empty lists of levels. Got {levels!r:.100} instead.")
+        design = cls(formula=formula, columns=list(columns), levels=dict(levels))
+        try:  # rebuilt now (the formula is safe to evaluate), so that a broken state fails at load, not at predict
+            design._spec_or_rebuild(source)
+        except ValueError:
+            raise
+        except Exception as exc:  # formulaic's errors on a state no fit could have produced
+            raise ValueError(f"`formula` of {source} could not be rebuilt from its saved state: {type(exc).__name__} {exc!s:.120}.") from None
+        return design
 
 
 def _factor_key(spec: Any, name: str) -> Any:
@@ -187,3 +231,77 @@ def _required_variables(rhs: str) -> list[str]:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _check_expression(expr: str, formula: str, source: str) -> None:
+    """One factor of a formula: column names, numbers, strings, operators and calls of SAFE_FUNCTIONS only."""
+
+    def refuse(what: str) -> ValueError:
+        return ValueError(
+            f"`formula` of {source} must use only column names, numbers, operators and the transforms of "
+            f"deepstat.estimators.formula.SAFE_FUNCTIONS (np.log, np.exp, np.sqrt, C(), I() ...). Got {what} in {formula!r:.200} instead."
+        )
+
+    text = _QUOTED.sub("_quoted_column", expr)  # `a column name with spaces`
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise refuse(f"the term {expr!r:.80}, which is not an expression") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name not in SAFE_FUNCTIONS:
+                raise refuse(f"a call of {ast.unparse(node.func)!r:.80}")
+        elif isinstance(node, ast.Attribute):
+            # dotted column names (R's Sepal.Length) and allowed functions; never a private or dunder attribute
+            dotted = _dotted(node)
+            if dotted is None or any(part.startswith("_") for part in dotted.split(".")):
+                raise refuse(f"the attribute {ast.unparse(node)!r:.80}")
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("_") and node.id != "_quoted_column":
+                raise refuse(f"the name {node.id!r:.80}")
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float, str, bool)) or node.value is None:
+                raise refuse(f"the constant {node.value!r:.80}")
+        elif not isinstance(node, _SAFE_NODES):
+            raise refuse(f"the construct {type(node).__name__}")
+
+
+def check_formula_safe(formula: Any, source: str) -> str:
+    """Refuse a formula (read from a file) that would make formulaic evaluate anything but the safe grammar.
+
+    Each factor that formulaic evaluates as Python is parsed with :mod:`ast` and checked node by node:
+    column names, numbers and strings, arithmetic and comparison operators, and calls of the functions
+    in :data:`SAFE_FUNCTIONS` (``np.log``, ``C()``, ``I()`` ...). Nothing is evaluated here.
+
+    Raises
+    ------
+    ValueError
+        If the formula is not a string ``"lhs ~ rhs"`` or uses anything outside the grammar.
+    """
+    if not isinstance(formula, str) or formula.count("~") != 1 or len(formula) > 10_000:
+        raise ValueError(f"`formula` of {source} must be a string 'y ~ x1 + x2'. Got {formula!r:.200} instead.")
+    formulaic = _formulaic()
+    try:
+        parsed = formulaic.Formula(formula)
+    except Exception as exc:  # formulaic's parser raises several types; none of them evaluates anything
+        raise ValueError(f"`formula` of {source} must parse as a model formula. Got {formula!r:.200} instead ({exc!s:.120}).") from None
+    for part in (parsed.lhs, parsed.rhs):
+        for term in part:
+            for factor in term.factors:
+                method = getattr(factor.eval_method, "value", factor.eval_method)
+                if method == "python":
+                    _check_expression(str(factor.expr), formula, source)
+                elif method == "lookup" and any(part.startswith("_") for part in str(factor.expr).split(".")):
+                    # a column is looked up by name; a private or dunder attribute is never a column
+                    raise ValueError(f"`formula` of {source} must name columns. Got {str(factor.expr)!r:.80} in {formula!r:.200} instead.")
+    return formula

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import shutil
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save_file
+from torch import nn
 
 from deepstat._version import __version__
+from deepstat.estimators._params import validate_params
 from deepstat.families import Family, family_from_config
 from deepstat.losses import REGRESSION_LOSSES
 from deepstat.nn import MLP, InputSpec, Linear, NetworkConfig, network_from_config
 from deepstat.nn.heads import DistributionalHead
 from deepstat.train import History
-from deepstat.utils.saving import CONFIG_FILE, WEIGHTS_FILE, remove_ensemble_files
+from deepstat.utils.saving import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    move_into_place,
+    read_json_file,
+    read_safetensors_header,
+    staging_folder,
+)
 
 __all__ = ["save_estimator", "load_estimator", "WEIGHTS_FILE", "CONFIG_FILE"]
 
@@ -28,7 +40,8 @@ FORMAT_VERSION = 2  # 2: the network is a config {name, params} (1 had flat MLP 
 _MLP_SETTINGS = ("hidden_sizes", "activation", "batch_norm", "dropout", "init")
 # Files that could carry a pickle; their presence makes load refuse the directory outright.
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".npy", ".ckpt"}
-_PICKLE_MAGIC = b"\x80"  # pickle protocol >= 2 opcode PROTO
+# one id per save, in the safetensors metadata and in config.json: load refuses weights of another save
+MODEL_ID_KEY = "deepstat_model_id"
 
 
 def _estimator_classes() -> dict[str, type]:
@@ -61,16 +74,59 @@ def _survival_state(estimator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return arrays, values
 
 
-def _restore_survival_state(estimator: Any, state: dict[str, Any], values: dict[str, Any]) -> None:
-    for key in [k for k in state if k.startswith(_SURVIVAL_PREFIX)]:
-        setattr(estimator, key[len(_SURVIVAL_PREFIX) :], state.pop(key).numpy())
-    objects = getattr(estimator, "_saved_objects", ())
-    for name, value in values.items():
-        if name in objects:  # lists of tuples (strata levels), which JSON stores as lists of lists
-            value = [tuple(v) if isinstance(v, list) else v for v in value]
-        elif isinstance(value, list):  # grids come back as float arrays
-            value = np.asarray(value, dtype=np.float64)
+def _restore_survival_state(estimator: Any, state: dict[str, Any], values: dict[str, Any], source: str) -> None:
+    """Set the fitted survival arrays (from the weights) and values (from config.json), each checked first.
+
+    Raises
+    ------
+    ValueError
+        If a value a fitted model needs is missing, or is not what a fit produces (grids: finite,
+        non-decreasing numbers; counts: ints >= 1; strata levels: lists of labels).
+    """
+    if not isinstance(values, dict):
+        raise ValueError(f"`survival` of {source} must be an object. Got {values!r:.80} instead.")
+    for name in getattr(estimator, "_saved_arrays", ()):
+        key = _SURVIVAL_PREFIX + name
+        if key not in state:
+            raise ValueError(f"`path` of load must hold the fitted array {name} in its weights. Got none instead ({source}).")
+        array = state.pop(key).numpy()
+        if array.dtype != np.float64 or not np.all(np.isfinite(array)):
+            raise ValueError(f"`{name}` in the weights of {source} must be finite float64 values. Got {array.dtype} with non-finite entries instead.")
+        setattr(estimator, name, array)
+    extra = [k for k in state if k.startswith(_SURVIVAL_PREFIX)]
+    if extra:
+        raise ValueError(f"`path` of load holds fitted arrays its model does not have: {extra[:5]} ({source}).")
+    for name in getattr(estimator, "_saved_values", ()):
+        if name not in values and "likelihood" in name:  # a fit statistic added since an older save: not needed to predict
+            continue
+        if name not in values:
+            raise ValueError(f"`survival.{name}` of {source} must be present: the fitted model needs it. Got no such field instead.")
+        value = values[name]
+        if name.endswith("grid_") or name == "cuts_" or isinstance(value, list):  # grids come back as float arrays
+            value = value if isinstance(value, list) else [None]
+            ok = bool(value) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            grid = np.asarray(value, dtype=np.float64) if ok else None
+            if grid is None or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) < 0):
+                raise ValueError(f"`survival.{name}` of {source} must be a non-empty list of finite, non-decreasing numbers. Got {value!r:.80} instead.")
+            value = grid
+        elif name.startswith("n_"):
+            if not _int(value) or value < 1:
+                raise ValueError(f"`survival.{name}` of {source} must be an int >= 1. Got {value!r:.80} instead.")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or (not np.isfinite(value) and "likelihood" not in name):
+            raise ValueError(f"`survival.{name}` of {source} must be a finite number. Got {value!r:.80} instead.")
         setattr(estimator, name, value)
+    for name in getattr(estimator, "_saved_objects", ()):
+        if name not in values:  # a model saved before the value was added (e.g. strata_levels_) works without it
+            continue
+        value = values[name]
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(level, list) and level and all(isinstance(v, (str, int, float, bool)) for v in level) for level in value)
+            or len({len(level) for level in value}) > 1
+            or len({json.dumps(level) for level in value}) != len(value)
+        ):
+            raise ValueError(f"`survival.{name}` of {source} must be a list of distinct, equally long lists of labels. Got {value!r:.80} instead.")
+        setattr(estimator, name, [tuple(level) for level in value])  # JSON stores tuples as lists
 
 
 def _jsonable(value: Any) -> Any:
@@ -147,31 +203,26 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
     if getattr(estimator, "formula_", None) is not None:
         config["formula"] = estimator.formula_.to_dict()
     survival_arrays, config["survival"] = _survival_state(estimator)
+    model_id = uuid.uuid4().hex
+    config["model_id"] = model_id
     try:
         text = json.dumps(config, indent=2, allow_nan=True)
     except TypeError as exc:
         raise TypeError(f"`estimator` of save holds a value that JSON cannot store ({exc}); nothing was written.") from None
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.is_file():
+        raise ValueError(f"`path` of save must be a directory. Got the file {os.fspath(path)!r} instead.")
     state = {k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}
     state.update(survival_arrays)
-    # both files are written to temporaries first and renamed only when both exist, so that a
-    # failed save never leaves half a model or breaks an earlier good one
-    tmp_weights = tmp_config = None
+    # Both files go into a new sibling folder that is then renamed into place: a save killed half way, or two
+    # processes saving to one folder, never leave the weights of one model beside the config of another.
+    staging = staging_folder(out)
     try:
-        with tempfile.NamedTemporaryFile(dir=out, suffix=".tmp", delete=False) as tmp:
-            tmp_weights = tmp.name
-        save_file(state, tmp_weights)
-        with tempfile.NamedTemporaryFile("w", dir=out, suffix=".tmp", delete=False) as tmp:
-            tmp.write(text)
-            tmp_config = tmp.name
-        os.replace(tmp_weights, out / WEIGHTS_FILE)
-        os.replace(tmp_config, out / CONFIG_FILE)
-        remove_ensemble_files(out)  # an ensemble saved here before must not shadow this model in deepstat.load
+        save_file(state, os.fspath(staging / WEIGHTS_FILE), metadata={MODEL_ID_KEY: model_id})
+        (staging / CONFIG_FILE).write_text(text)
+        move_into_place(staging, out)
     finally:
-        for leftover in (tmp_weights, tmp_config):
-            if leftover is not None and os.path.exists(leftover):
-                os.remove(leftover)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _upgrade_v1(config: dict[str, Any], params: dict[str, Any]) -> None:
@@ -193,13 +244,89 @@ def _refuse_pickles(folder: Path) -> None:
                 f"`path` of load must hold only {WEIGHTS_FILE} and {CONFIG_FILE}. Got {item.name!r}, a file that may "
                 "hold a pickle, instead. deepstat never unpickles: remove the file if you trust it."
             )
-    weights = folder / WEIGHTS_FILE
-    with open(weights, "rb") as fh:
-        head = fh.read(2)
-    if head[:1] == _PICKLE_MAGIC:
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# config.json's fields: (name, accepted types, what the message says is expected). Format 2 adds the rest.
+_FIELDS: tuple[tuple[str, tuple[type, ...], str], ...] = (
+    ("format_version", (int,), "an int"),
+    ("estimator", (str,), "an estimator name"),
+    ("params", (dict,), "an object of hyperparameters"),
+    ("family", (dict, type(None)), "a family config or null"),
+    ("head", (dict,), "an object with n_params and n_modelled"),
+    ("loss", (dict, type(None)), "a loss config or null"),
+    ("seed", (int,), "an int"),
+    ("preprocessor", (dict,), "an object"),
+    ("n_features_in", (int,), "an int"),
+    ("feature_names_in", (list, type(None)), "a list of names or null"),
+    ("classes", (list, type(None)), "a list or null"),
+    ("history", (dict,), "an object"),
+    ("fit_stats", (dict,), "an object"),
+    ("survival", (dict, type(None)), "an object or null"),
+    ("formula", (dict, type(None)), "an object or null"),
+)
+_FIELDS_V2 = (
+    ("network", (dict,), "a network config"),
+    ("input_spec", (dict,), "an input spec"),
+    ("model_id", (str,), "a string"),
+)
+
+
+def _check_config(config: dict[str, Any], file: Path) -> None:
+    """Every top-level field of config.json, with one ValueError naming the file and the field."""
+    fields = _FIELDS + (_FIELDS_V2 if config.get("format_version", 0) >= 2 else ())
+    for name, types, expected in fields:
+        optional = name in ("survival", "formula")
+        if name not in config and optional:
+            continue
+        value = config.get(name, KeyError)
+        ok = isinstance(value, types) and (not isinstance(value, bool) or bool in types)
+        if not ok:
+            found = "no such field" if value is KeyError else f"{value!r:.80}"
+            raise ValueError(f"`{name}` of {os.fspath(file)} must be {expected}. Got {found} instead.")
+    where = os.fspath(file)
+    names = config["feature_names_in"]
+    if names is not None and (not all(isinstance(v, str) for v in names) or len(names) != config["n_features_in"]):
+        raise ValueError(f"`feature_names_in` of {where} must be null or a list of {config['n_features_in']} strings. Got {names!r:.100} instead.")
+    if config["n_features_in"] < 1:
+        raise ValueError(f"`n_features_in` of {where} must be an int >= 1. Got {config['n_features_in']!r} instead.")
+    classes = config["classes"]
+    if classes is not None and (len(classes) < 2 or not all(isinstance(v, (str, int, float)) for v in classes) or len({type(v) for v in classes}) != 1):
+        raise ValueError(f"`classes` of {where} must be null or a list of 2 or more labels of one type. Got {classes!r:.100} instead.")
+    head = config["head"]
+    for name in ("n_params", "n_modelled"):
+        if not _int(head.get(name)) or not 1 <= head[name] <= 10_000:
+            raise ValueError(f"`head.{name}` of {os.fspath(file)} must be an int in [1, 10000]. Got {head.get(name)!r:.80} instead.")
+    if not head["n_modelled"] <= head["n_params"]:
+        raise ValueError(f"`head.n_modelled` of {os.fspath(file)} must be <= head.n_params. Got {head['n_modelled']} > {head['n_params']} instead.")
+
+
+def _check_weights(module: nn.Module, header: Any, dtype: torch.dtype, weights: Path) -> None:
+    """The weights file must hold exactly the tensors the config's model has, with their shapes and dtype."""
+    expected = {name: tuple(t.shape) for name, t in module.state_dict().items()}
+    found = {name: shape for name, (_, shape) in header.tensors.items() if not name.startswith(_SURVIVAL_PREFIX)}
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    if missing or extra:
         raise ValueError(
-            f"`path` of load must hold a safetensors file {WEIGHTS_FILE}. Got a pickle instead; deepstat never unpickles."
+            f"`path` of load holds weights that do not match its config: {weights.name} lacks {missing[:5]} "
+            f"and has extra {extra[:5]}."
         )
+    code = {torch.float32: "F32", torch.float64: "F64"}[dtype]
+    for name, shape in expected.items():
+        if found[name] != shape:
+            raise ValueError(
+                f"`path` of load holds weights that do not match its config: tensor {name!r} has shape {found[name]} "
+                f"in {weights.name} and {shape} in {CONFIG_FILE}."
+            )
+        if header.tensors[name][0] != code and module.state_dict()[name].is_floating_point():
+            raise ValueError(
+                f"`path` of load holds weights that do not match its config: tensor {name!r} is "
+                f"{header.tensors[name][0]} in {weights.name}; the config's dtype needs {code}."
+            )
 
 
 def load_estimator(path: str | os.PathLike) -> Any:
@@ -220,22 +347,48 @@ def load_estimator(path: str | os.PathLike) -> Any:
         if not (folder / required).is_file():
             raise FileNotFoundError(f"`path` of load must contain {required}. Got a directory without it: {os.fspath(path)!r}.")
     _refuse_pickles(folder)
-    try:
-        config = json.loads((folder / CONFIG_FILE).read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"`path` of load must hold a JSON {CONFIG_FILE}. Got invalid JSON instead: {exc}.") from None
+    # Each file is read once, into memory: what is checked is what is built. Files of two saves (read while
+    # another process swapped the folder) are read again; a mix that persists is refused below.
+    for attempt in range(5):
+        try:
+            weights = (folder / WEIGHTS_FILE).read_bytes()
+            header = read_safetensors_header(weights, WEIGHTS_FILE, "load")  # a pickle, a corrupt or a lying file stops here
+            config = read_json_file(folder / CONFIG_FILE, "load")
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+            continue
+        if not isinstance(config, dict) or header.metadata.get(MODEL_ID_KEY) == config.get("model_id") or attempt == 4:
+            break
+        time.sleep(0.01 * (attempt + 1))
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ValueError(f"`path` of load must hold a deepstat model config. Got a {CONFIG_FILE} with format {config.get('format') if isinstance(config, dict) else None!r} instead.")
-    if config.get("format_version", 0) > FORMAT_VERSION:
+    version = config.get("format_version")
+    if not _int(version) or version < 1:
+        raise ValueError(f"`format_version` of {os.fspath(folder / CONFIG_FILE)} must be a positive int. Got {version!r:.80} instead.")
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"`path` of load holds format version {config['format_version']}, newer than this deepstat "
             f"({FORMAT_VERSION}). Upgrade deepstat to load it."
         )
+    _check_config(config, folder / CONFIG_FILE)
+    if version >= 2 and header.metadata.get(MODEL_ID_KEY) != config["model_id"]:
+        raise ValueError(
+            f"`path` of load holds {WEIGHTS_FILE} and {CONFIG_FILE} of different saves (model ids "
+            f"{header.metadata.get(MODEL_ID_KEY)!r:.40} and {config['model_id']!r:.40}): save the model again."
+        )
     try:
-        state = load_file(folder / WEIGHTS_FILE)
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ValueError(f"`path` of load must hold a valid safetensors {WEIGHTS_FILE}. Got an unreadable file instead: {exc}.") from None
+        return _rebuild(config, header, weights, folder)
+    except (KeyError, TypeError, IndexError, AttributeError, RecursionError, OverflowError) as exc:
+        raise ValueError(
+            f"`path` of load holds a {CONFIG_FILE} that does not describe a model it can rebuild "
+            f"({os.fspath(folder / CONFIG_FILE)}): {type(exc).__name__} {exc!s:.200}."
+        ) from None
 
+
+def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) -> Any:
+    """The estimator that ``config`` and the weights (checked against ``header``) describe."""
     classes = _estimator_classes()
     if config["estimator"] not in classes:
         raise ValueError(f"`path` of load holds an unknown estimator {config['estimator']!r}; expected one of {sorted(classes)}.")
@@ -251,11 +404,12 @@ def load_estimator(path: str | os.PathLike) -> Any:
     if isinstance(params.get("class_weight"), dict):
         params["class_weight"] = {key: value for key, value in params["class_weight"]["pairs"]}
     estimator = classes[config["estimator"]](**params)
+    validate_params(estimator, estimator._constraints)  # the hyperparameters fit would have accepted, or a ValueError
     family = None if config["family"] is None else family_from_config(config["family"])
 
     from deepstat.utils.tabular import TabularPreprocessor
 
-    estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"])
+    estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"], os.fspath(folder / CONFIG_FILE))
     estimator.n_features_in_ = config["n_features_in"]
     if config["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
@@ -265,7 +419,7 @@ def load_estimator(path: str | os.PathLike) -> Any:
     estimator.seed_ = config["seed"]
     estimator.history_ = History.from_dict(config["history"])
     estimator.n_epochs_ = estimator.history_.n_epochs
-    _restore_survival_state(estimator, state, config.get("survival") or {})
+    survival_values = config.get("survival") or {}
     stats = config.get("fit_stats", {})
     estimator.n_train_ = int(stats.get("n_train", 0))
     estimator.n_validation_ = int(stats.get("n_validation", 0))
@@ -275,23 +429,49 @@ def load_estimator(path: str | os.PathLike) -> Any:
         estimator.train_log_likelihood_ = float(stats["train_log_likelihood"])
     head_cfg = config["head"]
     estimator.network_ = network_from_config(config["network"], "load")
+    if not isinstance(estimator.network_, type(params["network"])) and isinstance(params["network"], NetworkConfig):
+        raise ValueError(f"`network` of {os.fspath(folder / CONFIG_FILE)} must be the fitted form of params.network. Got {config['network']!r:.120} instead.")
     if config.get("input_spec") is not None:
         estimator.input_spec_ = InputSpec.from_config(config["input_spec"])
     else:  # format 1: a table of the encoded columns
         n_in = len(estimator.preprocessor_.columns_out) or int(estimator.n_features_in_)
         estimator.input_spec_ = InputSpec("table", n_in, (n_in,))
-    with torch.random.fork_rng(devices=[]):  # building draws initial weights; the caller's stream is left alone
-        body = estimator.network_.build(estimator.input_spec_, head_cfg["n_modelled"])
-    n = head_cfg["n_params"]
-    module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n)
+    n_encoded = len(estimator.preprocessor_.columns_out)
+    if estimator.input_spec_.kind == "table" and n_encoded and n_encoded != estimator.input_spec_.n_features:
+        raise ValueError(
+            f"`input_spec.n_features` of {os.fspath(folder / CONFIG_FILE)} must equal the {n_encoded} encoded columns "
+            f"of its preprocessor. Got {estimator.input_spec_.n_features} instead."
+        )
+    if params.get("dtype") not in ("float32", "float64"):
+        raise ValueError(f"`params.dtype` of {os.fspath(folder / CONFIG_FILE)} must be 'float32' or 'float64'. Got {params.get('dtype')!r:.40} instead.")
+    dtype = {"float32": torch.float32, "float64": torch.float64}[params["dtype"]]
+    loss = None
     if config.get("loss") is not None:
         from deepstat.losses import make_regression_loss
 
-        estimator.loss_ = make_regression_loss(config["loss"]["name"], config["loss"]["params"], "load")
-        if any(True for _ in estimator.loss_.parameters()):
-            module.add_module("loss", estimator.loss_)
-    dtype = {"float32": torch.float32, "float64": torch.float64}[params["dtype"]]
-    module = module.to(dtype)
+        loss = make_regression_loss(config["loss"]["name"], config["loss"]["params"], "load")
+
+    def build() -> nn.Module:
+        body = estimator.network_.build(estimator.input_spec_, head_cfg["n_modelled"])
+        n = head_cfg["n_params"]
+        module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n)
+        if loss is not None and any(True for _ in loss.parameters()):
+            module.add_module("loss", loss)
+        return module.to(dtype)
+
+    # Shapes first, on the meta device (nothing allocated): a config that asks for a network the weights
+    # file does not hold is refused before any memory is spent on it.
+    with torch.device("meta"):
+        _check_weights(build(), header, dtype, folder / WEIGHTS_FILE)
+    with torch.random.fork_rng(devices=[]):  # building draws initial weights; the caller's stream is left alone
+        module = build()
+    if loss is not None:
+        estimator.loss_ = loss
+    try:
+        state = load_safetensors(weights)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"`path` of load must hold a valid safetensors {WEIGHTS_FILE}. Got an unreadable file instead: {exc}.") from None
+    _restore_survival_state(estimator, state, survival_values, os.fspath(folder / CONFIG_FILE))
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -304,5 +484,5 @@ def load_estimator(path: str | os.PathLike) -> Any:
     if config.get("formula") is not None:
         from deepstat.estimators.formula import FormulaDesign
 
-        estimator.formula_ = FormulaDesign.from_dict(config["formula"])
+        estimator.formula_ = FormulaDesign.from_dict(config["formula"], os.fspath(folder / CONFIG_FILE))
     return estimator

@@ -5,7 +5,7 @@ The state is plain lists and floats so that a saved model stores it as JSON (nev
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -243,8 +243,45 @@ class TabularPreprocessor:
         return state
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> TabularPreprocessor:
-        """Rebuild from :meth:`to_dict`'s output."""
+    def from_dict(cls, state: dict[str, Any], source: str = "load") -> TabularPreprocessor:
+        """Rebuild from :meth:`to_dict`'s output, checking every field (the state may come from a file).
+
+        Raises
+        ------
+        ValueError
+            If a field is missing, has the wrong type, or the lengths disagree.
+        """
+
+        def fail(name: str, expected: str) -> ValueError:
+            found = state.get(name, "no such field") if isinstance(state, dict) else state
+            return ValueError(f"`preprocessor.{name}` of {source} must be {expected}. Got {found!r:.100} instead.")
+
+        if not isinstance(state, dict):
+            raise ValueError(f"`preprocessor` of {source} must be an object. Got {state!r:.100} instead.")
+        unknown = sorted(set(state) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"`preprocessor` of {source} must hold only the encoding's fields. Got {unknown!r:.100} instead.")
+        for name in ("standardize", "drop_first"):
+            if not isinstance(state.get(name), bool):
+                raise fail(name, "a bool")
+        names = state.get("feature_names_in")
+        if names is not None and (not isinstance(names, list) or not all(isinstance(v, str) for v in names)):
+            raise fail("feature_names_in", "null or a list of strings")
+        categories = state.get("categories")
+        if not isinstance(categories, dict) or not all(isinstance(v, list) for v in categories.values()):
+            raise fail("categories", "an object of level lists")
+        n_in = state.get("n_features_in")
+        if not isinstance(n_in, int) or isinstance(n_in, bool) or n_in < 0:
+            raise fail("n_features_in", "a non-negative int")
+        columns = state.get("columns_out")
+        if not isinstance(columns, list) or not all(isinstance(v, str) for v in columns):
+            raise fail("columns_out", "a list of strings")
+        for name in ("center", "scale"):
+            values = state.get(name)
+            if not isinstance(values, list) or len(values) != len(columns) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+            ):
+                raise fail(name, f"a list of {len(columns)} numbers (one per encoded column)")
         return cls(**state)
 
 

@@ -73,7 +73,7 @@ class Categorical(Family):
         return [("logits", IdentityLink())] * self.n_params
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"logits": (n, k), "probs": (n, k)}``."""
+        """``{"logits": (*batch, k), "probs": (*batch, k)}``."""
         self._check_eta(eta)
         return {"logits": eta, "probs": torch.softmax(eta, dim=-1)}
 
@@ -97,7 +97,7 @@ class Categorical(Family):
         return self._moments(eta)[1]
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        cum = torch.cumsum(self.split(eta)["probs"], dim=-1)  # (n, k)
+        cum = torch.cumsum(self.split(eta)["probs"], dim=-1)  # (*batch, k)
         y, cum = torch.broadcast_tensors(y[..., None], cum)  # (..., n, k)
         idx = torch.floor(y[..., :1]).clamp(0, self.n_classes - 1).long()
         out = cum.gather(-1, idx)[..., 0]

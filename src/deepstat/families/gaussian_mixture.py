@@ -83,10 +83,10 @@ class GaussianMixture(Family):
         return [item for item in self.links.items() for _ in range(self.n_components)]
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"logits", "loc", "scale"}``, each of shape ``(n, k)``."""
+        """``{"logits", "loc", "scale"}``, each of shape ``(*batch, k)``."""
         self._check_eta(eta)
         k = self.n_components
-        return {name: link.inverse(eta[:, j * k : (j + 1) * k]) for j, (name, link) in enumerate(self.links.items())}
+        return {name: link.inverse(eta[..., j * k : (j + 1) * k]) for j, (name, link) in enumerate(self.links.items())}
 
     def _make_distribution(self, logits: Tensor, loc: Tensor, scale: Tensor) -> Distribution:
         mixing = torch.distributions.Categorical(logits=logits, validate_args=False)

@@ -39,7 +39,7 @@ class MultivariateNormal(Family):
 
     Notes
     -----
-    :meth:`variance` is the diagonal of the covariance, shape ``(n, d)``; the full covariance is
+    :meth:`variance` is the diagonal of the covariance, shape ``(*batch, d)``; the full covariance is
     ``distribution(eta).covariance_matrix``. ``cdf`` and ``quantile`` are not defined.
 
     Examples
@@ -91,15 +91,15 @@ class MultivariateNormal(Family):
         return scale
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"loc": (n, d), "scale_tril": (n, d, d)}``."""
+        """``{"loc": (*batch, d), "scale_tril": (*batch, d, d)}``."""
         self._check_eta(eta)
         d = self.dim
-        return {"loc": eta[:, :d], "scale_tril": self.links["scale_tril"].inverse(eta[:, d:])}
+        return {"loc": eta[..., :d], "scale_tril": self.links["scale_tril"].inverse(eta[..., d:])}
 
     def _make_distribution(self, loc: Tensor, scale_tril: Tensor) -> Distribution:
         return torch.distributions.MultivariateNormal(loc, scale_tril=scale_tril, validate_args=False)
 
-    def _target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
+    def _table_target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
         if arr.ndim == 2 and arr.shape[1] == self.dim:
             return arr.shape
         raise ValueError(f"`y` of MultivariateNormal must have shape (n, {self.dim}). Got shape {arr.shape} instead.")

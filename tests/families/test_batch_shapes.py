@@ -66,7 +66,7 @@ def _flat(family: Family, eta: torch.Tensor, y: torch.Tensor) -> tuple[torch.Ten
 
 def test_every_family_needing_a_size_is_given_one() -> None:
     # a family whose constructor has a required argument must appear in SIZES (so that the tests
-    # below run every registered family)
+    # below run every registered family); those sized by their target are among them
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
     def required(cls: type[Family]) -> list[str]:
@@ -75,6 +75,7 @@ def test_every_family_needing_a_size_is_given_one() -> None:
 
     needs_size = {name for name, cls in FAMILIES.items() if required(cls)}
     assert needs_size == set(SIZES)
+    assert {name for name, cls in FAMILIES.items() if cls.sized_by_target} <= needs_size
 
 
 def test_log_prob_and_nll_match_the_flattened_table(batch_family: Family, global_random_seed: int) -> None:

@@ -52,6 +52,11 @@ class Family:
         The support in words, used in error messages.
     event_shape : tuple of int
         ``()`` for univariate targets, ``(d,)`` for vector targets.
+    event_rank : int
+        ``len(event_shape)``, known on the class before it is sized: 0 for univariate targets,
+        1 for vector targets (multivariate normal, rankings).
+    sized_by_target : bool
+        Whether a family given by name reads its size off the target (:meth:`from_target`).
     n_params : int
         Raw outputs per observation.
     n_location_params : int
@@ -85,6 +90,10 @@ class Family:
     support: Constraint
     support_text: str = ""
     event_shape: tuple[int, ...] = ()
+    #: len(event_shape), readable on the class before a sized family is constructed
+    event_rank: ClassVar[int] = 0
+    #: whether :meth:`from_target` reads the family's size (classes, dimension, items) off ``y``
+    sized_by_target: ClassVar[bool] = False
     n_location_params: int = 1
     is_discrete: bool = False
     #: appended to the check_target message: how to fix the data
@@ -99,6 +108,42 @@ class Family:
     def n_params(self) -> int:
         """Number of raw network outputs per observation."""
         return len(self.params)
+
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> Family:
+        """The family given by name, sized by the target where its size depends on it.
+
+        Estimators call this instead of naming families: ``FAMILIES[name].from_target(y)``.
+        The default takes no size and returns ``cls()``; families sized by their target
+        (categorical: the number of classes, multivariate normal: the dimension, Plackett-Luce:
+        the number of items) read it off ``y`` and check what they read.
+
+        Parameters
+        ----------
+        y : array-like or Tensor
+            The target, shape ``(*batch, *event_shape)``.
+        caller : str or None, default=None
+            Named in error messages (e.g. ``"DeepRegressor"``); defaults to ``"<Family>.from_target"``.
+
+        Returns
+        -------
+        Family
+
+        Raises
+        ------
+        ValueError
+            If the family cannot be sized from ``y`` (see each family).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from deepstat.families import Categorical, Poisson
+        >>> Poisson.from_target(np.array([0.0, 3.0]))
+        Poisson()
+        >>> Categorical.from_target(np.array([0.0, 2.0, 1.0]))
+        Categorical(n_classes=3)
+        """
+        return cls()
 
     def _check_eta(self, eta: Tensor) -> None:
         caller = type(self).__name__
@@ -619,6 +664,16 @@ def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
         return torch.broadcast_shapes(shape, target) == target
     except RuntimeError:
         return False
+
+
+def vector_size(y: Any, name: str, caller: str) -> int:
+    """The length ``d`` of the last dimension of a vector target ``(*batch, d)``, for :meth:`Family.from_target`."""
+    shape = tuple(y.shape) if hasattr(y, "shape") else np.shape(y)
+    if len(shape) < 2:
+        raise ValueError(
+            f"`y` of {caller} must be 2-D (n_samples, d), or (*batch, d), for family {name!r}. Got shape {shape} instead."
+        )
+    return int(shape[-1])
 
 
 def check_size(value: Any, name: str, caller: str, minimum: int) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+import numpy as np
+
 import torch
 from torch import Tensor
 from torch.distributions import Distribution, constraints
@@ -75,6 +77,21 @@ class GaussianMixture(Family):
     @property
     def n_params(self) -> int:
         return 3 * self.n_components
+
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> GaussianMixture:
+        """Always raises: the number of components cannot be read off the target.
+
+        Raises
+        ------
+        ValueError
+            Saying to construct the family with ``n_components``.
+        """
+        caller = caller or f"{cls.__name__}.from_target"
+        raise ValueError(
+            f"`family` of {caller} must say how many components a mixture has. Got {cls.name!r} instead. "
+            "Use family=deepstat.families.GaussianMixture(n_components=3)."
+        )
 
     def _config(self) -> dict[str, Any]:
         return {"n_components": self.n_components}

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution, constraints
 
-from deepstat.families.base import Family, check_size
+from deepstat.families.base import Family, check_size, vector_size
 from deepstat.families.estimation import positive_or, weighted_mean
 from deepstat.families.links import CholeskyLink, IdentityLink, Link, SoftplusLink
 
@@ -53,6 +53,8 @@ class MultivariateNormal(Family):
     """
 
     name: ClassVar[str] = "multivariate_normal"
+    event_rank: ClassVar[int] = 1
+    sized_by_target: ClassVar[bool] = True
     support = constraints.real_vector
     support_text = "finite real vectors"
 
@@ -67,6 +69,17 @@ class MultivariateNormal(Family):
     @property
     def n_params(self) -> int:
         return self.dim + self.dim * (self.dim + 1) // 2
+
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> MultivariateNormal:
+        """``MultivariateNormal(dim=y.shape[-1])`` for targets ``y`` of shape ``(*batch, d)``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` has fewer than 2 dimensions.
+        """
+        return cls(dim=vector_size(y, cls.name, caller or f"{cls.__name__}.from_target"))
 
     def _config(self) -> dict[str, Any]:
         return {"dim": self.dim}

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.distributions import Distribution, constraints
 
-from deepstat.families.base import Family, check_size
+from deepstat.families.base import Family, check_size, vector_size
 from deepstat.families.links import IdentityLink, Link
 from deepstat.utils.validation import format_values
 
@@ -192,6 +192,8 @@ class PlackettLuce(Family):
 
     name: ClassVar[str] = "plackett_luce"
     is_discrete = True
+    event_rank: ClassVar[int] = 1
+    sized_by_target: ClassVar[bool] = True
 
     def __init__(self, n_items: int) -> None:
         self.n_items = check_size(n_items, "n_items", "PlackettLuce", 2)
@@ -208,6 +210,17 @@ class PlackettLuce(Family):
     @property
     def n_params(self) -> int:
         return self.n_items
+
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> PlackettLuce:
+        """``PlackettLuce(n_items=y.shape[-1])`` for rankings ``y`` of shape ``(*batch, k)``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` has fewer than 2 dimensions.
+        """
+        return cls(n_items=vector_size(y, cls.name, caller or f"{cls.__name__}.from_target"))
 
     def _config(self) -> dict[str, Any]:
         return {"n_items": self.n_items}

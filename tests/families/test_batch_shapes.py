@@ -334,3 +334,19 @@ def test_any_batch_shape_matches_the_flattened_table(batch: tuple[int, ...], see
         family.neg_log_likelihood(eta, y, weight=w), family.neg_log_likelihood(eta_f, y_f, weight=w.reshape(-1)), **CLOSE
     )
     assert family.sample(eta, n_samples=2).shape == (2, *batch)
+
+
+# ------------------------------------------------------------------ intercept-only start
+def test_init_eta_and_eta_scale_pool_the_batch(batch_family: Family, global_random_seed: int) -> None:
+    family = batch_family
+    eta = _eta(family, global_random_seed)
+    y = _targets(family, eta, global_random_seed + 1)
+    y_f = y.reshape(-1, *family.event_shape)
+    torch.testing.assert_close(family.init_eta(y), family.init_eta(y_f), **CLOSE)
+    torch.testing.assert_close(family.eta_scale(y), family.eta_scale(y_f), **CLOSE)
+    w_series = torch.arange(1.0, 5.0, dtype=torch.float64)[:, None, None]  # one weight per leading index
+    w_full = w_series.expand(BATCH).reshape(-1)
+    torch.testing.assert_close(family.init_eta(y, w_series), family.init_eta(y_f, w_full), **CLOSE)
+    torch.testing.assert_close(family.eta_scale(y, w_series), family.eta_scale(y_f, w_full), **CLOSE)
+    with pytest.raises(ValueError, match=r"`weight` of .*init_eta must be 120 non-negative values with a positive sum, or broadcast to the batch shape \(4, 5, 6\)"):
+        family.init_eta(y, torch.ones(5))

@@ -527,9 +527,12 @@ class Family:
         Parameters
         ----------
         y : Tensor
-            Targets as returned by :meth:`prepare_target`.
+            Targets as returned by :meth:`prepare_target`, shape ``(n, *event_shape)``, or
+            ``(*batch, *event_shape)``: the entries of a batch are pooled into one sample (one
+            intercept for every pixel or time step).
         weight : Tensor or None, default=None
-            Non-negative observation weights of shape ``(n,)``.
+            Non-negative observation weights of shape ``(n,)`` (one per entry), or a shape that
+            broadcasts to the batch shape.
 
         Returns
         -------
@@ -543,18 +546,30 @@ class Family:
         family's ``_init_eta`` documents, so that the bias is finite. Only the starting point
         is affected; the data are not changed.
         """
-        y64 = y.detach().to(torch.float64)
-        if weight is None:
-            w = torch.ones(y64.shape[0], dtype=torch.float64, device=y64.device)
-        else:
-            w = torch.as_tensor(weight).detach().to(device=y64.device, dtype=torch.float64).reshape(-1)
-            if w.shape[0] != y64.shape[0] or bool((w < 0).any()) or not bool(w.sum() > 0):
-                raise ValueError(
-                    f"`weight` of {type(self).__name__}.init_eta must be {y64.shape[0]} non-negative values with a "
-                    f"positive sum. Got {format_values(w)} instead."
-                )
+        y64, w = self._pool(y, weight, "init_eta")
         dtype = y.dtype if y.is_floating_point() else torch.get_default_dtype()
         return self._init_eta(y64, w / w.sum()).to(dtype)
+
+    def _pool(self, y: Tensor, weight: Tensor | None, method: str) -> tuple[Tensor, Tensor]:
+        """Pool a batch of targets into one sample: ``y`` (*batch, *event_shape) -> (N, *event_shape) in
+        float64 with weights (N,); a table (``batch = (n,)``) is unchanged. Weights hold one value
+        per entry or broadcast to the batch shape."""
+        y64 = y.detach().to(torch.float64)
+        batch = y64.shape[: y64.ndim - len(self.event_shape)]
+        n = math.prod(batch)
+        y64 = y64.reshape(n, *self.event_shape)
+        if weight is None:
+            return y64, torch.ones(n, dtype=torch.float64, device=y64.device)
+        w = torch.as_tensor(weight).detach().to(device=y64.device, dtype=torch.float64)
+        if w.numel() != n and _broadcasts_to(w.shape, batch):
+            w = w.expand(batch)  # e.g. one weight per series of a (n, T) batch
+        w = w.reshape(-1)
+        if w.shape[0] != n or bool((w < 0).any()) or not bool(w.sum() > 0):
+            raise ValueError(
+                f"`weight` of {type(self).__name__}.{method} must be {n} non-negative values with a "
+                f"positive sum, or broadcast to the batch shape {tuple(batch)}. Got {format_values(w)} instead."
+            )
+        return y64, w
 
     # ------------------------------------------------------------------ eta layout
     #: whether the location parameter is measured in the units of ``y`` (so that an estimator
@@ -600,8 +615,7 @@ class Family:
         output changes the parameter by about its own size, as a log link would; all others 1.
         """
         eta0 = self.init_eta(y, weight).to(torch.float64)
-        y64 = y.detach().to(torch.float64)
-        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        y64, w = self._pool(y, weight, "eta_scale")
         w = w / w.sum()
         sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)  # () or (d,)
         scale = torch.ones(self.n_params, dtype=torch.float64)

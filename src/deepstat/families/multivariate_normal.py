@@ -94,8 +94,7 @@ class MultivariateNormal(Family):
     def eta_scale(self, y: Tensor, weight: Tensor | None = None) -> Tensor:
         """As :meth:`Family.eta_scale`; off-diagonal Cholesky entries, in units of ``y``, get their row's sd."""
         scale = super().eta_scale(y, weight)
-        y64 = y.detach().to(torch.float64)
-        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        y64, w = self._pool(y, weight, "eta_scale")
         w = w / w.sum()
         sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)
         rows, cols = torch.tril_indices(self.dim, self.dim)

@@ -280,3 +280,26 @@ def test_nb2_beats_poisson_on_randhie_by_about_09_nats() -> None:
     assert poisson.log_likelihood(X, y) == pytest.approx(-3.0916091, rel=1e-5)
     assert nb2.log_likelihood(X, y) == pytest.approx(-2.1487698, rel=1e-5)
     assert nb2.log_likelihood(X, y) - poisson.log_likelihood(X, y) == pytest.approx(0.943, abs=1e-3)
+
+
+def test_a_family_given_by_name_is_sized_through_from_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    # DeepRegressor names no family: a newly registered family sized by its target is built by
+    # its own from_target, with DeepRegressor as the caller of its messages
+    from deepstat.families import FAMILIES, Categorical
+
+    calls = []
+
+    class CountedCategorical(Categorical):
+        name = "counted_categorical"
+
+        @classmethod
+        def from_target(cls, y, *, caller=None):
+            calls.append((y.shape, caller))
+            return cls(n_classes=4)
+
+    monkeypatch.setitem(FAMILIES, "counted_categorical", CountedCategorical)
+    X, y = np.zeros((6, 1)), np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0])
+    model = DeepRegressor(family="counted_categorical", max_epochs=1, early_stopping=False, verbose=0, random_state=0).fit(X, y)
+    assert calls == [((6,), "DeepRegressor")]
+    assert isinstance(model.family_, CountedCategorical) and model.family_.n_classes == 4  # not the 3 labels seen
+    assert model.module_(torch.zeros(2, 1)).shape == (2, 4)

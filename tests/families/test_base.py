@@ -230,3 +230,16 @@ def test_default_log_survival_is_log1p_of_minus_cdf(make_eta) -> None:
     torch.testing.assert_close(family.log_survival(y, eta), torch.from_numpy(expected), rtol=1e-8, atol=0)
     with pytest.raises(ValueError, match="`log_survival` of MultivariateNormal must be called on a univariate family"):
         MultivariateNormal(dim=2).log_survival(torch.zeros(2, 2), torch.zeros(2, MultivariateNormal(dim=2).n_params))
+
+
+def test_from_target_default_constructs_the_unsized_family() -> None:
+    from deepstat.families import FAMILIES
+
+    y = np.array([1.0, 2.0, 3.0])
+    for name, cls in FAMILIES.items():
+        if cls.sized_by_target or name == "gaussian_mixture":
+            continue  # tested in their own files
+        family = cls.from_target(y)
+        assert family == cls() and type(family) is cls
+        assert cls.event_rank == len(family.event_shape) == 0
+    assert {name for name, cls in FAMILIES.items() if cls.sized_by_target} == {"categorical", "multivariate_normal", "plackett_luce"}

@@ -52,3 +52,39 @@ def test_check_target_message() -> None:
 def test_invalid_n_classes(value: object, error: type) -> None:
     with pytest.raises(error, match="`n_classes` of Categorical must be an integer >= 2"):
         Categorical(value)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ from_target
+@pytest.mark.parametrize(
+    ("y", "n_classes"),
+    [
+        (np.array([0.0, 2.0, 1.0, 2.0]), 3),  # k - 1 = largest label
+        (np.array([1.0, 1.0, 0.0]), 2),
+        (np.array([0.0, 0.0]), 2),  # one class seen: still at least two classes
+        (np.array([[0.0], [3.0], [1.0], [2.0]]), 4),  # an (n, 1) column
+        (torch.tensor([[0.0, 4.0, 1.0], [2.0, 3.0, 0.0]]), 5),  # a (2, 3) batch of labels
+    ],
+)
+def test_from_target_reads_the_number_of_classes(y, n_classes: int) -> None:
+    assert Categorical.from_target(y) == Categorical(n_classes=n_classes)
+
+
+@pytest.mark.parametrize(
+    ("labels", "match"),
+    [
+        (np.array([0.0, 1.0, 0.5]), r"`y` of DeepRegressor must hold integer labels 0, 1, ... for family 'categorical'. Got \[0(\.0)?, 0\.5, 1(\.0)?\] instead"),
+        (np.array([0.0, -1.0, 1.0]), r"`y` of DeepRegressor must hold integer labels 0, 1, \.\.\. for family 'categorical'. Got \[-1"),
+        (np.array([0.0, 1.0, np.nan]), r"`y` of DeepRegressor must hold integer labels"),
+        (np.array([0.0, 1.0, 1e7]), r"`y` of DeepRegressor has label 10000000, more classes than rows \(3\). Pass family=deepstat.families.Categorical\(n_classes=k\)"),
+    ],
+)
+def test_from_target_names_bad_labels(labels: np.ndarray, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Categorical.from_target(labels, caller="DeepRegressor")
+
+
+def test_from_target_default_caller_and_type_error() -> None:
+    with pytest.raises(ValueError, match=r"`y` of Categorical.from_target must hold integer labels"):
+        Categorical.from_target(np.array([0.5]))
+    with pytest.raises(TypeError, match=r"`y` of Categorical.from_target must be numeric labels. Got list instead"):
+        Categorical.from_target(["a", "b"])

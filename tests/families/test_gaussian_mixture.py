@@ -75,3 +75,8 @@ def test_init_eta_spreads_locations_over_quantiles(global_random_seed: int) -> N
 def test_invalid_n_components(value: object, error: type) -> None:
     with pytest.raises(error, match="`n_components` of GaussianMixture must be an integer >= 1"):
         GaussianMixture(value)  # type: ignore[arg-type]
+
+
+def test_from_target_asks_for_the_number_of_components() -> None:
+    with pytest.raises(ValueError, match=r"`family` of DeepRegressor must say how many components a mixture has. Got 'gaussian_mixture' instead. Use family=deepstat.families.GaussianMixture\(n_components=3\)"):
+        GaussianMixture.from_target(np.zeros(5), caller="DeepRegressor")

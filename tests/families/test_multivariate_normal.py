@@ -52,3 +52,16 @@ def test_check_target_shape_and_values() -> None:
         family.check_target(np.zeros(4))
     with pytest.raises(ValueError, match=r"`y` of MultivariateNormal must lie in the support finite real vectors of length 2\. Got 1 value\(s\) outside it: \[nan\]"):
         family.check_target(np.array([[0.0, 1.0], [np.nan, 2.0]]))
+
+
+# ------------------------------------------------------------------ from_target
+@pytest.mark.parametrize(("shape", "dim"), [((5, 3), 3), ((2, 1), 1), ((4, 5, 2), 2)])
+def test_from_target_reads_the_dimension_off_the_last_axis(shape: tuple[int, ...], dim: int) -> None:
+    family = MultivariateNormal.from_target(np.zeros(shape))
+    assert family == MultivariateNormal(dim=dim)
+    assert family.event_shape == (dim,) and type(family).event_rank == 1 and type(family).sized_by_target
+
+
+def test_from_target_names_a_1d_target() -> None:
+    with pytest.raises(ValueError, match=r"`y` of DeepRegressor must be 2-D \(n_samples, d\), or \(\*batch, d\), for family 'multivariate_normal'. Got shape \(4,\) instead"):
+        MultivariateNormal.from_target(np.zeros(4), caller="DeepRegressor")

@@ -106,3 +106,19 @@ def test_init_eta_is_the_mle(global_random_seed: int) -> None:
     torch.testing.assert_close(grad, -2e-4 * init.detach(), rtol=0, atol=1e-7)
     torch.testing.assert_close(init.detach(), truth[0], rtol=0, atol=0.1)
     assert init.sum().abs().item() < 1e-10  # centred
+
+
+# ------------------------------------------------------------------ from_target
+@pytest.mark.parametrize(("shape", "n_items"), [((6, 4), 4), ((3, 2, 5), 5)])
+def test_from_target_reads_the_number_of_items_off_the_last_axis(shape: tuple[int, ...], n_items: int) -> None:
+    y = np.broadcast_to(np.arange(n_items, dtype=float), shape)
+    family = PlackettLuce.from_target(y)
+    assert family == PlackettLuce(n_items=n_items)
+    assert family.event_shape == (n_items,) and PlackettLuce.event_rank == 1 and PlackettLuce.sized_by_target
+
+
+def test_from_target_names_a_1d_target_and_a_single_item() -> None:
+    with pytest.raises(ValueError, match=r"`y` of PlackettLuce.from_target must be 2-D \(n_samples, d\), or \(\*batch, d\), for family 'plackett_luce'. Got shape \(3,\)"):
+        PlackettLuce.from_target(np.arange(3.0))
+    with pytest.raises(ValueError, match=r"`n_items` of PlackettLuce must be an integer >= 2. Got 1 instead"):
+        PlackettLuce.from_target(np.zeros((4, 1)))

@@ -20,7 +20,6 @@ from deepstat.families import FAMILIES, Family, get_family
 from deepstat.families.estimation import weighted_quantile
 from deepstat.losses import REGRESSION_LOSSES, make_regression_loss
 from deepstat.train import TensorBatches
-from deepstat.utils.validation import format_values
 
 __all__ = ["DeepRegressor", "robust_location_scale"]
 
@@ -169,7 +168,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         family = self.family
         if isinstance(family, str) and family in FAMILIES:
             family = FAMILIES[family]
-        multi = bool(getattr(family, "event_shape", ())) if not isinstance(family, type) else family.name in {"multivariate_normal", "plackett_luce"}
+        multi = getattr(family, "event_rank", 0) > 0  # known on the class before it is sized
         tags.target_tags.multi_output = multi
         tags.target_tags.single_output = not multi
         tags.target_tags.required = True
@@ -223,9 +222,6 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         self.loss_ = make_regression_loss(self.loss, params, type(self).__name__)
         self._fit_network(X, y, weight, validation, 1, self.loss_, torch.tensor([center]), torch.tensor([spread]))
 
-    # families whose size is read off the target when given by name
-    _SIZED_BY_TARGET = {"multivariate_normal": "dim", "plackett_luce": "n_items"}
-
     def _resolve_family(self, y: np.ndarray) -> Family | None:
         if self.loss is not None:
             if isinstance(self.loss, str):
@@ -241,32 +237,14 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         if isinstance(self.family, Family):
             return self.family
         name = self.family
-        if name in self._SIZED_BY_TARGET:
-            if y.ndim != 2:
-                raise ValueError(
-                    f"`y` of DeepRegressor must be 2-D (n_samples, d) for family {name!r}. Got shape {y.shape} instead."
-                )
-            return get_family(name, **{self._SIZED_BY_TARGET[name]: y.shape[1]})
-        if name == "categorical":
-            labels = np.unique(y)
-            if not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)) and labels.min() >= 0):
-                raise ValueError(
-                    f"`y` of DeepRegressor must hold integer labels 0, 1, ... for family 'categorical'. Got {format_values(labels)} "
-                    "instead. DeepClassifier takes labels of any type."
-                )
-            k = int(labels.max()) + 1
-            if k > max(2, len(y)):
-                raise ValueError(
-                    f"`y` of DeepRegressor has label {k - 1}, more classes than rows ({len(y)}). Pass "
-                    "family=deepstat.families.Categorical(n_classes=k) to fix the number of classes."
-                )
-            return get_family(name, n_classes=max(2, k))
-        if name == "gaussian_mixture":
+        if name not in FAMILIES:
+            return get_family(name)  # raises, listing the valid names
+        if FAMILIES[name].event_rank > 0 and y.ndim != 2:
             raise ValueError(
-                "`family` of DeepRegressor must say how many components a mixture has. Got 'gaussian_mixture' instead. "
-                "Use family=deepstat.families.GaussianMixture(n_components=3)."
+                f"`y` of DeepRegressor must be 2-D (n_samples, d) for family {name!r}. Got shape {y.shape} instead."
             )
-        return get_family(name)
+        # the family reads its size (classes, dimension, items) off y where it depends on it
+        return FAMILIES[name].from_target(y, caller="DeepRegressor")
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
         caller = type(self).__name__

@@ -1,7 +1,8 @@
 r"""The ``Family`` base class: the likelihood recipe written once.
 
-A family turns the raw network outputs ``eta`` (shape ``(n, n_params)``) into a
-``torch.distributions.Distribution`` through one link per parameter, and provides everything an
+A family turns the raw network outputs ``eta`` (shape ``(*batch, n_params)``: ``(n, n_params)`` for a
+table, ``(n, T, n_params)`` per time step, ``(n, H, W, n_params)`` per pixel ...) into a
+``torch.distributions.Distribution`` of batch shape ``batch`` through one link per parameter, and provides everything an
 estimator needs from it: the negative log-likelihood, mean, variance, CDF, quantiles, samples,
 target validation and an intercept-only starting value for the output layer's bias.
 """
@@ -33,8 +34,9 @@ class Family:
     r"""Base class of likelihood families: links + a torch distribution + target checks.
 
     A subclass sets the class attributes below and writes ``_make_distribution`` and
-    ``_init_eta``; everything else is inherited. Column ``j`` of ``eta`` feeds parameter ``j`` of
-    ``params`` (vector-valued families override ``split``).
+    ``_init_eta``; everything else is inherited. ``eta[..., j]`` feeds parameter ``j`` of ``params``
+    whatever the leading (batch) shape of ``eta`` (vector-valued families override ``split``).
+    Targets have shape ``(*batch, *event_shape)`` and weights broadcast against ``batch``.
 
     Attributes
     ----------
@@ -50,6 +52,11 @@ class Family:
         The support in words, used in error messages.
     event_shape : tuple of int
         ``()`` for univariate targets, ``(d,)`` for vector targets.
+    event_rank : int
+        ``len(event_shape)``, known on the class before it is sized: 0 for univariate targets,
+        1 for vector targets (multivariate normal, rankings).
+    sized_by_target : bool
+        Whether a family given by name reads its size off the target (:meth:`from_target`).
     n_params : int
         Raw outputs per observation.
     n_location_params : int
@@ -73,6 +80,8 @@ class Family:
     >>> eta = torch.zeros(3, family.n_params)
     >>> family.neg_log_likelihood(eta, torch.zeros(3)).shape
     torch.Size([])
+    >>> family.mean(torch.zeros(4, 5, family.n_params)).shape  # any batch shape
+    torch.Size([4, 5])
     """
 
     name: ClassVar[str] = ""
@@ -81,6 +90,10 @@ class Family:
     support: Constraint
     support_text: str = ""
     event_shape: tuple[int, ...] = ()
+    #: len(event_shape), readable on the class before a sized family is constructed
+    event_rank: ClassVar[int] = 0
+    #: whether :meth:`from_target` reads the family's size (classes, dimension, items) off ``y``
+    sized_by_target: ClassVar[bool] = False
     n_location_params: int = 1
     is_discrete: bool = False
     #: appended to the check_target message: how to fix the data
@@ -96,45 +109,81 @@ class Family:
         """Number of raw network outputs per observation."""
         return len(self.params)
 
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> Family:
+        """The family given by name, sized by the target where its size depends on it.
+
+        Estimators call this instead of naming families: ``FAMILIES[name].from_target(y)``.
+        The default takes no size and returns ``cls()``; families sized by their target
+        (categorical: the number of classes, multivariate normal: the dimension, Plackett-Luce:
+        the number of items) read it off ``y`` and check what they read.
+
+        Parameters
+        ----------
+        y : array-like or Tensor
+            The target, shape ``(*batch, *event_shape)``.
+        caller : str or None, default=None
+            Named in error messages (e.g. ``"DeepRegressor"``); defaults to ``"<Family>.from_target"``.
+
+        Returns
+        -------
+        Family
+
+        Raises
+        ------
+        ValueError
+            If the family cannot be sized from ``y`` (see each family).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from deepstat.families import Categorical, Poisson
+        >>> Poisson.from_target(np.array([0.0, 3.0]))
+        Poisson()
+        >>> Categorical.from_target(np.array([0.0, 2.0, 1.0]))
+        Categorical(n_classes=3)
+        """
+        return cls()
+
     def _check_eta(self, eta: Tensor) -> None:
         caller = type(self).__name__
         if not isinstance(eta, Tensor):
             raise TypeError(f"`eta` of {caller} must be a torch.Tensor. Got {type(eta).__name__} instead.")
-        if eta.ndim != 2 or eta.shape[1] != self.n_params or not eta.is_floating_point():
+        if eta.ndim < 1 or eta.shape[-1] != self.n_params or not eta.is_floating_point():
             raise ValueError(
-                f"`eta` of {caller} must be a floating tensor of shape (n, {self.n_params}). "
-                f"Got shape {tuple(eta.shape)} and dtype {eta.dtype} instead."
+                f"`eta` of {caller} must be a floating tensor of shape (n, {self.n_params}), or (*batch, {self.n_params}) "
+                f"with any leading batch dimensions. Got shape {tuple(eta.shape)} and dtype {eta.dtype} instead."
             )
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """Apply the inverse links to the columns of ``eta``.
+        """Apply the inverse links to the last dimension of ``eta``.
 
         Parameters
         ----------
         eta : Tensor
-            Raw outputs of shape ``(n, n_params)``.
+            Raw outputs of shape ``(*batch, n_params)``.
 
         Returns
         -------
         dict of str to Tensor
-            One entry per parameter, in the order of ``params``; shape ``(n,)`` each for
-            scalar parameters.
+            One entry per parameter, in the order of ``params``; shape ``batch`` each for
+            scalar parameters (``(*batch, k)`` for vector ones).
 
         Raises
         ------
         TypeError
             If ``eta`` is not a tensor.
         ValueError
-            If ``eta`` does not have shape ``(n, n_params)``.
+            If ``eta`` does not have shape ``(*batch, n_params)``.
         """
         self._check_eta(eta)
-        return {name: link.inverse(eta[:, j]) for j, (name, link) in enumerate(self.links.items())}
+        return {name: link.inverse(eta[..., j]) for j, (name, link) in enumerate(self.links.items())}
 
     def _make_distribution(self, **params: Tensor) -> Distribution:
         raise NotImplementedError(f"{type(self).__name__} must implement `_make_distribution`.")
 
     def distribution(self, eta: Tensor) -> Distribution:
-        """The predictive distribution, batch shape ``(n,)`` and event shape ``event_shape``."""
+        """The predictive distribution, batch shape ``eta.shape[:-1]`` and event shape ``event_shape``."""
         return self._make_distribution(**self.split(eta))
 
     # ------------------------------------------------------------------ likelihood
@@ -143,7 +192,7 @@ class Family:
         return y
 
     def log_prob(self, y: Tensor, eta: Tensor) -> Tensor:
-        """Full log-likelihood of each observation, constants included; shape ``(n,)``."""
+        """Full log-likelihood of each observation, constants included; shape ``eta.shape[:-1]``."""
         return self.distribution(eta).log_prob(self._value(y))
 
     def neg_log_likelihood(
@@ -159,19 +208,21 @@ class Family:
         Parameters
         ----------
         eta : Tensor
-            Raw outputs of shape ``(n, n_params)``.
+            Raw outputs of shape ``(*batch, n_params)``, e.g. ``(n, n_params)``.
         y : Tensor
-            Targets, as returned by :meth:`prepare_target`.
+            Targets of shape ``(*batch, *event_shape)``, as returned by :meth:`prepare_target`.
         weight : Tensor or None, default=None
-            Non-negative observation weights of shape ``(n,)``.
+            Non-negative observation weights of shape ``batch``, or any shape that broadcasts
+            to it (``(n, 1)`` for one weight per series of a ``(n, T)`` batch).
         reduction : {"mean", "sum", "none"}, default="mean"
-            ``"mean"``: :math:`\sum_i w_i \ell_i / \sum_i w_i` (so weight 2 equals a duplicated
-            row); ``"sum"``: :math:`\sum_i w_i \ell_i`; ``"none"``: :math:`w_i \ell_i` per row.
+            ``"mean"``: :math:`\sum_i w_i \ell_i / \sum_i w_i` over all batch entries (so weight
+            2 equals a duplicated row); ``"sum"``: :math:`\sum_i w_i \ell_i`; ``"none"``:
+            :math:`w_i \ell_i` per entry.
 
         Returns
         -------
         Tensor
-            A scalar, or shape ``(n,)`` for ``reduction="none"``.
+            A scalar, or shape ``batch`` for ``reduction="none"``.
 
         Raises
         ------
@@ -181,13 +232,16 @@ class Family:
         caller = f"{type(self).__name__}.neg_log_likelihood"
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"`reduction` of {caller} must be one of 'mean', 'sum', 'none'. Got {reduction!r} instead.")
-        nll = -self.log_prob(y, eta)  # (n,)
+        nll = -self.log_prob(y, eta)  # batch shape, (n,) for a table
         if weight is not None:
-            if not isinstance(weight, Tensor) or weight.shape != nll.shape:
+            if not isinstance(weight, Tensor) or not _broadcasts_to(weight.shape, nll.shape):
                 shape = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
                 raise ValueError(
-                    f"`weight` of {caller} must be a tensor of shape {tuple(nll.shape)}. Got {shape!r} instead."
+                    f"`weight` of {caller} must be a tensor of shape {tuple(nll.shape)}, or one that broadcasts to it. "
+                    f"Got {shape!r} instead."
                 )
+            if weight.shape != nll.shape:
+                weight = weight.expand(nll.shape)
             nll = nll * weight
         if reduction == "none":
             return nll
@@ -197,15 +251,15 @@ class Family:
 
     # ------------------------------------------------------------------ summaries
     def mean(self, eta: Tensor) -> Tensor:
-        """Mean of the predictive distribution, shape ``(n, *event_shape)``."""
+        """Mean of the predictive distribution, shape ``(*batch, *event_shape)``."""
         return self.distribution(eta).mean
 
     def variance(self, eta: Tensor) -> Tensor:
-        """Variance of the predictive distribution, shape ``(n, *event_shape)``."""
+        """Variance of the predictive distribution, shape ``(*batch, *event_shape)``."""
         return self.distribution(eta).variance
 
     def mode(self, eta: Tensor) -> Tensor:
-        """Mode of the predictive distribution, shape ``(n, *event_shape)``."""
+        """Mode of the predictive distribution, shape ``(*batch, *event_shape)``."""
         return self.distribution(eta).mode
 
     def _require_univariate(self, method: str) -> None:
@@ -216,11 +270,13 @@ class Family:
             )
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        """CDF at ``y`` (broadcasting against the batch shape ``(n,)``); override where torch has none."""
+        """CDF at ``y`` (broadcasting against the batch shape ``eta.shape[:-1]``); override where torch has none."""
         return self.distribution(eta).cdf(y)
 
     def cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        """Cumulative distribution function :math:`P(Y \\le y)` of each row, shape ``(n,)``.
+        """Cumulative distribution function :math:`P(Y \\le y)` of each entry, shape ``eta.shape[:-1]``.
+
+        ``y`` broadcasts against the batch shape of ``eta``.
 
         Raises
         ------
@@ -238,7 +294,7 @@ class Family:
         return torch.log1p(-self._cdf(y, eta))
 
     def log_survival(self, y: Tensor, eta: Tensor) -> Tensor:
-        r"""Log survival function :math:`\log S(y) = \log P(Y > y) = \log(1 - F(y))` of each row, shape ``(n,)``.
+        r"""Log survival function :math:`\log S(y) = \log P(Y > y) = \log(1 - F(y))` of each entry, shape ``eta.shape[:-1]``.
 
         Used for right-censored observations: a row censored at ``y`` contributes
         :math:`\log S(y)` to the likelihood (:func:`deepstat.losses.censored_nll`). The default is
@@ -249,9 +305,9 @@ class Family:
         Parameters
         ----------
         y : Tensor
-            Values, broadcasting against the batch shape ``(n,)``.
+            Values, broadcasting against the batch shape ``eta.shape[:-1]``.
         eta : Tensor
-            Raw outputs of shape ``(n, n_params)``.
+            Raw outputs of shape ``(*batch, n_params)``.
 
         Returns
         -------
@@ -284,14 +340,14 @@ class Family:
         Parameters
         ----------
         eta : Tensor
-            Raw outputs of shape ``(n, n_params)``.
+            Raw outputs of shape ``(*batch, n_params)``.
         q : float, sequence of float or Tensor
             Levels in the open interval (0, 1).
 
         Returns
         -------
         Tensor
-            Shape ``(n, m)`` for ``m`` levels, in ``eta``'s dtype.
+            Shape ``(*batch, m)`` for ``m`` levels (``(n, m)`` for a table), in ``eta``'s dtype.
 
         Raises
         ------
@@ -301,10 +357,12 @@ class Family:
         self._require_univariate("quantile")
         self._check_eta(eta)
         levels = self._check_levels(q)  # (m,)
+        batch = eta.shape[:-1]
         if self.has_icdf:
-            return self.distribution(eta).icdf(levels.to(eta)[:, None]).T
+            grid = levels.to(eta).reshape(-1, *[1] * len(batch))  # (m, 1, ..., 1)
+            return self.distribution(eta).icdf(grid).movedim(0, -1)  # (*batch, m)
         eta64 = eta.detach().to(torch.float64)
-        grid = levels[:, None].expand(len(levels), eta.shape[0])  # (m, n)
+        grid = levels.reshape(-1, *[1] * len(batch)).expand(len(levels), *batch)  # (m, *batch)
 
         def cdf(y: Tensor) -> Tensor:
             return self._cdf(y, eta64)
@@ -313,7 +371,7 @@ class Family:
             out = discrete_quantile(cdf, grid, lower=int(self.support_bounds[0]))
         else:
             out = continuous_quantile(cdf, grid, *self.support_bounds)
-        return out.T.to(eta.dtype)
+        return out.movedim(0, -1).to(eta.dtype)
 
     def _check_levels(self, q: float | Sequence[float] | Tensor) -> Tensor:
         caller = f"{type(self).__name__}.quantile"
@@ -328,14 +386,14 @@ class Family:
         return levels
 
     def sample(self, eta: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
-        """Draw from each row's predictive distribution.
+        """Draw from each entry's predictive distribution.
 
         Parameters
         ----------
         eta : Tensor
-            Raw outputs of shape ``(n, n_params)``.
+            Raw outputs of shape ``(*batch, n_params)``.
         n_samples : int, default=1
-            Draws per row.
+            Draws per entry.
         generator : torch.Generator or None, default=None
             Source of randomness. Torch's ``Distribution.sample`` takes no generator, so a seed
             is drawn from ``generator`` and the sampling runs under ``torch.random.fork_rng``:
@@ -344,7 +402,7 @@ class Family:
         Returns
         -------
         Tensor
-            Shape ``(n_samples, n, *event_shape)`` in ``eta``'s dtype (labels and rankings too).
+            Shape ``(n_samples, *batch, *event_shape)`` in ``eta``'s dtype (labels and rankings too).
 
         Raises
         ------
@@ -376,8 +434,24 @@ class Family:
         except (TypeError, ValueError):
             raise TypeError(f"`y` of {type(self).__name__} must be numeric. Got {type(y).__name__} instead.") from None
 
-    def _target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
-        """Shape the target is converted to; univariate: ``(n,)`` from ``(n,)`` or ``(n, 1)``."""
+    def _target_shape(self, arr: np.ndarray, batch_shape: Sequence[int] | None = None) -> tuple[int, ...]:
+        """Shape the target is converted to.
+
+        Without ``batch_shape`` (a table): univariate ``(n,)`` from ``(n,)`` or ``(n, 1)``, vector
+        targets ``(n, *event_shape)``. With it: exactly ``(*batch_shape, *event_shape)``.
+        """
+        if batch_shape is not None:
+            expected = (*(int(b) for b in batch_shape), *self.event_shape)
+            if tuple(arr.shape) == expected:
+                return expected
+            raise ValueError(
+                f"`y` of {type(self).__name__} must have shape (*batch, *event_shape) = {expected}. "
+                f"Got shape {arr.shape} instead."
+            )
+        return self._table_target_shape(arr)
+
+    def _table_target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
+        """Univariate table targets: ``(n,)`` from ``(n,)`` or ``(n, 1)``."""
         if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
             return (arr.shape[0],)
         raise ValueError(f"`y` of {type(self).__name__} must have shape (n,) or (n, 1). Got shape {arr.shape} instead.")
@@ -387,14 +461,17 @@ class Family:
         inside = self.support.check(torch.as_tensor(np.array(arr))).numpy()  # a copy: arr may be read-only
         return ~(np.isfinite(arr) & inside)
 
-    def check_target(self, y: np.ndarray | Tensor) -> None:
+    def check_target(self, y: np.ndarray | Tensor, *, batch_shape: Sequence[int] | None = None) -> None:
         """Raise if ``y`` has the wrong shape or values outside the family's support.
 
         Parameters
         ----------
         y : array-like or Tensor
             Targets: shape ``(n,)`` (or ``(n, 1)``) for univariate families, ``(n, *event_shape)``
-            otherwise.
+            otherwise; with ``batch_shape``, exactly ``(*batch_shape, *event_shape)``.
+        batch_shape : sequence of int or None, default=None
+            The batch shape of the matching ``eta`` (``eta.shape[:-1]``), for targets that are
+            not a table (per time step, per pixel ...).
 
         Raises
         ------
@@ -405,7 +482,7 @@ class Family:
             count as outside), with the first offending values.
         """
         arr = self._as_array(y)
-        arr = arr.reshape(self._target_shape(arr))
+        arr = arr.reshape(self._target_shape(arr, batch_shape))
         bad = self._outside_support(arr)
         if bad.any():
             raise ValueError(
@@ -414,8 +491,12 @@ class Family:
                 + (f" {self.target_hint}" if self.target_hint else "")
             )
 
-    def prepare_target(self, y: np.ndarray | Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
+    def prepare_target(
+        self, y: np.ndarray | Tensor, dtype: torch.dtype = torch.float32, *, batch_shape: Sequence[int] | None = None
+    ) -> Tensor:
         """Check ``y`` and convert it to a floating tensor of shape ``(n, *event_shape)``.
+
+        With ``batch_shape`` (see :meth:`check_target`) the shape is ``(*batch_shape, *event_shape)``.
 
         Raises
         ------
@@ -426,12 +507,12 @@ class Family:
             raise ValueError(
                 f"`dtype` of {type(self).__name__}.prepare_target must be a floating torch dtype. Got {dtype!r} instead."
             )
-        self.check_target(y)
+        self.check_target(y, batch_shape=batch_shape)
         if isinstance(y, Tensor):
-            return y.detach().reshape(self._target_shape(self._as_array(y))).to(dtype)
+            return y.detach().reshape(self._target_shape(self._as_array(y), batch_shape)).to(dtype)
         arr = self._as_array(y)
         # torch.tensor copies, so a read-only array (a memory map, a pandas buffer) is fine
-        return torch.tensor(arr.reshape(self._target_shape(arr)), dtype=dtype)
+        return torch.tensor(arr.reshape(self._target_shape(arr, batch_shape)), dtype=dtype)
 
     # ------------------------------------------------------------------ initialisation
     def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:
@@ -446,9 +527,12 @@ class Family:
         Parameters
         ----------
         y : Tensor
-            Targets as returned by :meth:`prepare_target`.
+            Targets as returned by :meth:`prepare_target`, shape ``(n, *event_shape)``, or
+            ``(*batch, *event_shape)``: the entries of a batch are pooled into one sample (one
+            intercept for every pixel or time step).
         weight : Tensor or None, default=None
-            Non-negative observation weights of shape ``(n,)``.
+            Non-negative observation weights of shape ``(n,)`` (one per entry), or a shape that
+            broadcasts to the batch shape.
 
         Returns
         -------
@@ -462,18 +546,30 @@ class Family:
         family's ``_init_eta`` documents, so that the bias is finite. Only the starting point
         is affected; the data are not changed.
         """
-        y64 = y.detach().to(torch.float64)
-        if weight is None:
-            w = torch.ones(y64.shape[0], dtype=torch.float64, device=y64.device)
-        else:
-            w = torch.as_tensor(weight).detach().to(device=y64.device, dtype=torch.float64).reshape(-1)
-            if w.shape[0] != y64.shape[0] or bool((w < 0).any()) or not bool(w.sum() > 0):
-                raise ValueError(
-                    f"`weight` of {type(self).__name__}.init_eta must be {y64.shape[0]} non-negative values with a "
-                    f"positive sum. Got {format_values(w)} instead."
-                )
+        y64, w = self._pool(y, weight, "init_eta")
         dtype = y.dtype if y.is_floating_point() else torch.get_default_dtype()
         return self._init_eta(y64, w / w.sum()).to(dtype)
+
+    def _pool(self, y: Tensor, weight: Tensor | None, method: str) -> tuple[Tensor, Tensor]:
+        """Pool a batch of targets into one sample: ``y`` (*batch, *event_shape) -> (N, *event_shape) in
+        float64 with weights (N,); a table (``batch = (n,)``) is unchanged. Weights hold one value
+        per entry or broadcast to the batch shape."""
+        y64 = y.detach().to(torch.float64)
+        batch = y64.shape[: y64.ndim - len(self.event_shape)]
+        n = math.prod(batch)
+        y64 = y64.reshape(n, *self.event_shape)
+        if weight is None:
+            return y64, torch.ones(n, dtype=torch.float64, device=y64.device)
+        w = torch.as_tensor(weight).detach().to(device=y64.device, dtype=torch.float64)
+        if w.numel() != n and _broadcasts_to(w.shape, batch):
+            w = w.expand(batch)  # e.g. one weight per series of a (n, T) batch
+        w = w.reshape(-1)
+        if w.shape[0] != n or bool((w < 0).any()) or not bool(w.sum() > 0):
+            raise ValueError(
+                f"`weight` of {type(self).__name__}.{method} must be {n} non-negative values with a "
+                f"positive sum, or broadcast to the batch shape {tuple(batch)}. Got {format_values(w)} instead."
+            )
+        return y64, w
 
     # ------------------------------------------------------------------ eta layout
     #: whether the location parameter is measured in the units of ``y`` (so that an estimator
@@ -519,8 +615,7 @@ class Family:
         output changes the parameter by about its own size, as a log link would; all others 1.
         """
         eta0 = self.init_eta(y, weight).to(torch.float64)
-        y64 = y.detach().to(torch.float64)
-        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        y64, w = self._pool(y, weight, "eta_scale")
         w = w / w.sum()
         sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)  # () or (d,)
         scale = torch.ones(self.n_params, dtype=torch.float64)
@@ -575,6 +670,24 @@ class Family:
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted(self._config().items()))))
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    """Whether a tensor of ``shape`` broadcasts to ``target`` without enlarging it."""
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
+
+
+def vector_size(y: Any, name: str, caller: str) -> int:
+    """The length ``d`` of the last dimension of a vector target ``(*batch, d)``, for :meth:`Family.from_target`."""
+    shape = tuple(y.shape) if hasattr(y, "shape") else np.shape(y)
+    if len(shape) < 2:
+        raise ValueError(
+            f"`y` of {caller} must be 2-D (n_samples, d), or (*batch, d), for family {name!r}. Got shape {shape} instead."
+        )
+    return int(shape[-1])
 
 
 def check_size(value: Any, name: str, caller: str, minimum: int) -> int:

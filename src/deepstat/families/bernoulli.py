@@ -46,11 +46,11 @@ class Bernoulli(Family):
         # y log sigmoid(eta) + (1 - y) log sigmoid(-eta), written out: torch's BCE-with-logits
         # computes log(1 + exp(-|eta|)) without log1p and loses relative accuracy for |eta| > ~30.
         self._check_eta(eta)
-        return y * F.logsigmoid(eta[:, 0]) + (1 - y) * F.logsigmoid(-eta[:, 0])
+        return y * F.logsigmoid(eta[..., 0]) + (1 - y) * F.logsigmoid(-eta[..., 0])
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
         # P(Y <= y) = 0 below 0, 1 - p on [0, 1), exactly 1 from 1 on.
-        q = torch.sigmoid(-eta[:, 0])  # 1 - p without cancellation
+        q = torch.sigmoid(-eta[..., 0])  # 1 - p without cancellation
         return torch.where(y < 0, torch.zeros_like(q), torch.where(y < 1, q, torch.ones_like(q)))
 
     def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:

@@ -69,7 +69,7 @@ class Beta(Family):
     def distribution(self, eta: Tensor) -> Distribution:
         precision = self.split(eta)["precision"]
         # sigmoid(-eta) rather than 1 - sigmoid(eta): exact in the upper tail
-        a, b = torch.sigmoid(eta[:, 0]) * precision, torch.sigmoid(-eta[:, 0]) * precision
+        a, b = torch.sigmoid(eta[..., 0]) * precision, torch.sigmoid(-eta[..., 0]) * precision
         return torch.distributions.Beta(a, b, validate_args=False)
 
     def mean(self, eta: Tensor) -> Tensor:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 import torch
 from torch import Tensor
 from torch.distributions import Distribution, constraints
 
 from deepstat.families.base import Family, check_size
 from deepstat.families.links import IdentityLink, Link
+from deepstat.utils.validation import format_values
 
 __all__ = ["Categorical"]
 
@@ -48,6 +51,7 @@ class Categorical(Family):
     """
 
     name: ClassVar[str] = "categorical"
+    sized_by_target: ClassVar[bool] = True
     support_text = ""
     target_hint = "Encode the labels as 0, ..., k-1, e.g. with sklearn.preprocessing.LabelEncoder."
     is_discrete = True
@@ -66,6 +70,38 @@ class Categorical(Family):
     def n_params(self) -> int:
         return self.n_classes
 
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> Categorical:
+        """``Categorical(n_classes=k)`` with ``k - 1`` the largest label of ``y`` (at least 2 classes).
+
+        ``y`` holds integer labels ``0, 1, ...`` in any batch shape.
+
+        Raises
+        ------
+        ValueError
+            If a label is not a non-negative integer, or the largest label exceeds the number
+            of entries of ``y`` (more classes than observations: pass ``n_classes`` instead).
+        """
+        caller = caller or f"{cls.__name__}.from_target"
+        try:
+            arr = np.asarray(y.detach().cpu() if isinstance(y, Tensor) else y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"`y` of {caller} must be numeric labels. Got {type(y).__name__} instead.") from None
+        labels = np.unique(arr)
+        if not (labels.size and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)) and labels.min() >= 0):
+            raise ValueError(
+                f"`y` of {caller} must hold integer labels 0, 1, ... for family 'categorical'. Got {format_values(labels)} "
+                "instead. DeepClassifier takes labels of any type."
+            )
+        k = int(labels.max()) + 1
+        n = arr.size  # rows of a table target
+        if k > max(2, n):
+            raise ValueError(
+                f"`y` of {caller} has label {k - 1}, more classes than rows ({n}). Pass "
+                "family=deepstat.families.Categorical(n_classes=k) to fix the number of classes."
+            )
+        return cls(n_classes=max(2, k))
+
     def _config(self) -> dict[str, Any]:
         return {"n_classes": self.n_classes}
 
@@ -73,7 +109,7 @@ class Categorical(Family):
         return [("logits", IdentityLink())] * self.n_params
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"logits": (n, k), "probs": (n, k)}``."""
+        """``{"logits": (*batch, k), "probs": (*batch, k)}``."""
         self._check_eta(eta)
         return {"logits": eta, "probs": torch.softmax(eta, dim=-1)}
 
@@ -97,7 +133,7 @@ class Categorical(Family):
         return self._moments(eta)[1]
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        cum = torch.cumsum(self.split(eta)["probs"], dim=-1)  # (n, k)
+        cum = torch.cumsum(self.split(eta)["probs"], dim=-1)  # (*batch, k)
         y, cum = torch.broadcast_tensors(y[..., None], cum)  # (..., n, k)
         idx = torch.floor(y[..., :1]).clamp(0, self.n_classes - 1).long()
         out = cum.gather(-1, idx)[..., 0]

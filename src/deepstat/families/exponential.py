@@ -42,11 +42,11 @@ class Exponential(Family):
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
         # -expm1(-rate y) rather than torch's 1 - exp(-rate y), which is 0 for tiny rate * y
-        return -torch.expm1(-torch.exp(eta[:, 0]) * y.clamp(min=0))
+        return -torch.expm1(-torch.exp(eta[..., 0]) * y.clamp(min=0))
 
     def _log_survival(self, y: Tensor, eta: Tensor) -> Tensor:
         # log S(y) = -rate * y exactly (0 below the support)
-        return -torch.exp(eta[:, 0]) * y.clamp(min=0)
+        return -torch.exp(eta[..., 0]) * y.clamp(min=0)
 
     def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:
         # MLE: rate = 1 / mean; an all-zero target falls back to mean 1e-3.

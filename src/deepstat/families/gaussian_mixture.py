@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+import numpy as np
+
 import torch
 from torch import Tensor
 from torch.distributions import Distribution, constraints
@@ -76,6 +78,21 @@ class GaussianMixture(Family):
     def n_params(self) -> int:
         return 3 * self.n_components
 
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> GaussianMixture:
+        """Always raises: the number of components cannot be read off the target.
+
+        Raises
+        ------
+        ValueError
+            Saying to construct the family with ``n_components``.
+        """
+        caller = caller or f"{cls.__name__}.from_target"
+        raise ValueError(
+            f"`family` of {caller} must say how many components a mixture has. Got {cls.name!r} instead. "
+            "Use family=deepstat.families.GaussianMixture(n_components=3)."
+        )
+
     def _config(self) -> dict[str, Any]:
         return {"n_components": self.n_components}
 
@@ -83,10 +100,10 @@ class GaussianMixture(Family):
         return [item for item in self.links.items() for _ in range(self.n_components)]
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"logits", "loc", "scale"}``, each of shape ``(n, k)``."""
+        """``{"logits", "loc", "scale"}``, each of shape ``(*batch, k)``."""
         self._check_eta(eta)
         k = self.n_components
-        return {name: link.inverse(eta[:, j * k : (j + 1) * k]) for j, (name, link) in enumerate(self.links.items())}
+        return {name: link.inverse(eta[..., j * k : (j + 1) * k]) for j, (name, link) in enumerate(self.links.items())}
 
     def _make_distribution(self, logits: Tensor, loc: Tensor, scale: Tensor) -> Distribution:
         mixing = torch.distributions.Categorical(logits=logits, validate_args=False)

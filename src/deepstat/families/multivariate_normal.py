@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution, constraints
 
-from deepstat.families.base import Family, check_size
+from deepstat.families.base import Family, check_size, vector_size
 from deepstat.families.estimation import positive_or, weighted_mean
 from deepstat.families.links import CholeskyLink, IdentityLink, Link, SoftplusLink
 
@@ -39,7 +39,7 @@ class MultivariateNormal(Family):
 
     Notes
     -----
-    :meth:`variance` is the diagonal of the covariance, shape ``(n, d)``; the full covariance is
+    :meth:`variance` is the diagonal of the covariance, shape ``(*batch, d)``; the full covariance is
     ``distribution(eta).covariance_matrix``. ``cdf`` and ``quantile`` are not defined.
 
     Examples
@@ -53,6 +53,8 @@ class MultivariateNormal(Family):
     """
 
     name: ClassVar[str] = "multivariate_normal"
+    event_rank: ClassVar[int] = 1
+    sized_by_target: ClassVar[bool] = True
     support = constraints.real_vector
     support_text = "finite real vectors"
 
@@ -68,6 +70,17 @@ class MultivariateNormal(Family):
     def n_params(self) -> int:
         return self.dim + self.dim * (self.dim + 1) // 2
 
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> MultivariateNormal:
+        """``MultivariateNormal(dim=y.shape[-1])`` for targets ``y`` of shape ``(*batch, d)``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` has fewer than 2 dimensions.
+        """
+        return cls(dim=vector_size(y, cls.name, caller or f"{cls.__name__}.from_target"))
+
     def _config(self) -> dict[str, Any]:
         return {"dim": self.dim}
 
@@ -81,8 +94,7 @@ class MultivariateNormal(Family):
     def eta_scale(self, y: Tensor, weight: Tensor | None = None) -> Tensor:
         """As :meth:`Family.eta_scale`; off-diagonal Cholesky entries, in units of ``y``, get their row's sd."""
         scale = super().eta_scale(y, weight)
-        y64 = y.detach().to(torch.float64)
-        w = torch.ones(y64.shape[0], dtype=torch.float64) if weight is None else torch.as_tensor(weight).to(torch.float64)
+        y64, w = self._pool(y, weight, "eta_scale")
         w = w / w.sum()
         sd = positive_or((w @ (y64 - w @ y64) ** 2).sqrt(), 1.0)
         rows, cols = torch.tril_indices(self.dim, self.dim)
@@ -91,15 +103,15 @@ class MultivariateNormal(Family):
         return scale
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"loc": (n, d), "scale_tril": (n, d, d)}``."""
+        """``{"loc": (*batch, d), "scale_tril": (*batch, d, d)}``."""
         self._check_eta(eta)
         d = self.dim
-        return {"loc": eta[:, :d], "scale_tril": self.links["scale_tril"].inverse(eta[:, d:])}
+        return {"loc": eta[..., :d], "scale_tril": self.links["scale_tril"].inverse(eta[..., d:])}
 
     def _make_distribution(self, loc: Tensor, scale_tril: Tensor) -> Distribution:
         return torch.distributions.MultivariateNormal(loc, scale_tril=scale_tril, validate_args=False)
 
-    def _target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
+    def _table_target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
         if arr.ndim == 2 and arr.shape[1] == self.dim:
             return arr.shape
         raise ValueError(f"`y` of MultivariateNormal must have shape (n, {self.dim}). Got shape {arr.shape} instead.")

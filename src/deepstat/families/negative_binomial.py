@@ -49,8 +49,8 @@ class NegativeBinomial(Family):
 
     def distribution(self, eta: Tensor) -> Distribution:
         self._check_eta(eta)
-        total_count = torch.exp(-eta[:, 1])  # 1 / alpha
-        return torch.distributions.NegativeBinomial(total_count, logits=eta[:, 0] + eta[:, 1], validate_args=False)
+        total_count = torch.exp(-eta[..., 1])  # 1 / alpha
+        return torch.distributions.NegativeBinomial(total_count, logits=eta[..., 0] + eta[..., 1], validate_args=False)
 
     def mean(self, eta: Tensor) -> Tensor:
         return self.split(eta)["mean"]
@@ -61,8 +61,8 @@ class NegativeBinomial(Family):
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
         e = eta.detach().cpu().to(torch.float64)
-        n = torch.exp(-e[:, 1]).numpy()
-        p = torch.sigmoid(-(e[:, 0] + e[:, 1])).numpy()  # 1 / (1 + alpha mu)
+        n = torch.exp(-e[..., 1]).numpy()
+        p = torch.sigmoid(-(e[..., 0] + e[..., 1])).numpy()  # 1 / (1 + alpha mu)
         k = torch.floor(y.detach().cpu().to(torch.float64))
         out = torch.as_tensor(scipy.special.betainc(n, k.clamp(min=0).numpy() + 1, p))
         out = torch.where(k < 0, torch.zeros_like(out), out)

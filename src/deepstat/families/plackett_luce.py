@@ -12,6 +12,7 @@ scores :math:`s` (the logits), the items are chosen one at a time from those sti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.distributions import Distribution, constraints
 
-from deepstat.families.base import Family, check_size
+from deepstat.families.base import Family, check_size, vector_size
 from deepstat.families.links import IdentityLink, Link
 from deepstat.utils.validation import format_values
 
@@ -177,7 +178,7 @@ class PlackettLuce(Family):
 
     Notes
     -----
-    Targets have shape ``(n, k)``: each row a permutation of ``0 .. k-1``, or a top-``m`` ranking
+    Targets have shape ``(n, k)`` (``(*batch, k)`` in general): each row a permutation of ``0 .. k-1``, or a top-``m`` ranking
     padded with ``-1`` at the end. :meth:`mean` and :meth:`variance` raise ``ValueError``; use
     :meth:`expected_rank` or :meth:`mode`. ``cdf``/``quantile`` are not defined.
 
@@ -191,6 +192,8 @@ class PlackettLuce(Family):
 
     name: ClassVar[str] = "plackett_luce"
     is_discrete = True
+    event_rank: ClassVar[int] = 1
+    sized_by_target: ClassVar[bool] = True
 
     def __init__(self, n_items: int) -> None:
         self.n_items = check_size(n_items, "n_items", "PlackettLuce", 2)
@@ -208,6 +211,17 @@ class PlackettLuce(Family):
     def n_params(self) -> int:
         return self.n_items
 
+    @classmethod
+    def from_target(cls, y: np.ndarray | Tensor, *, caller: str | None = None) -> PlackettLuce:
+        """``PlackettLuce(n_items=y.shape[-1])`` for rankings ``y`` of shape ``(*batch, k)``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` has fewer than 2 dimensions.
+        """
+        return cls(n_items=vector_size(y, cls.name, caller or f"{cls.__name__}.from_target"))
+
     def _config(self) -> dict[str, Any]:
         return {"n_items": self.n_items}
 
@@ -217,7 +231,7 @@ class PlackettLuce(Family):
         return [("logits", IdentityLink())] * self.n_params
 
     def split(self, eta: Tensor) -> dict[str, Tensor]:
-        """``{"logits": (n, k), "probs": (n, k)}``; ``probs`` are the first-choice probabilities."""
+        """``{"logits": (*batch, k), "probs": (*batch, k)}``; ``probs`` are the first-choice probabilities."""
         self._check_eta(eta)
         return {"logits": eta, "probs": torch.softmax(eta, dim=-1)}
 
@@ -226,23 +240,29 @@ class PlackettLuce(Family):
         return PlackettLuceDistribution(eta, validate_args=False)
 
     def expected_rank(self, eta: Tensor) -> Tensor:
-        """Expected 0-based position of each item, shape ``(n, k)``."""
+        """Expected 0-based position of each item, shape ``(*batch, k)``."""
         return self.distribution(eta).expected_rank
 
-    def _target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
+    def _table_target_shape(self, arr: np.ndarray) -> tuple[int, ...]:
         if arr.ndim == 2 and arr.shape[1] == self.n_items:
             return arr.shape
         raise ValueError(f"`y` of PlackettLuce must have shape (n, {self.n_items}). Got shape {arr.shape} instead.")
 
-    def check_target(self, y: np.ndarray | Tensor) -> None:
+    def check_target(self, y: np.ndarray | Tensor, *, batch_shape: Sequence[int] | None = None) -> None:
         arr = self._as_array(y)
-        arr = arr.reshape(self._target_shape(arr))
-        bad = ~self.support.check(torch.from_numpy(arr)).numpy()  # (n,) one flag per ranking
+        arr = arr.reshape(self._target_shape(arr, batch_shape))
+        bad = ~self.support.check(torch.from_numpy(arr)).numpy()  # batch shape, one flag per ranking
         if bad.any():
-            rows = np.flatnonzero(bad)
+            if bad.ndim == 1:
+                rows = np.flatnonzero(bad)
+                where, first = f"rows {format_values(rows)}", arr[rows[0]]
+            else:  # batch positions as index tuples
+                positions = [tuple(int(i) for i in p) for p in np.argwhere(bad)]
+                shown = ", ".join(map(str, positions[:5])) + (", ..." if len(positions) > 5 else "")
+                where, first = f"at batch positions [{shown}]", arr[positions[0]]
             raise ValueError(
                 f"`y` of PlackettLuce must lie in the support {self.support_text}. Got {int(bad.sum())} "
-                f"ranking(s) outside it, rows {format_values(rows)}, first {arr[rows[0]].tolist()} instead."
+                f"ranking(s) outside it, {where}, first {first.tolist()} instead."
             )
 
     def _init_eta(self, y: Tensor, w: Tensor) -> Tensor:

@@ -47,7 +47,7 @@ class Poisson(Family):
         return torch.distributions.Poisson(rate, validate_args=False)
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        rate = torch.exp(eta[:, 0])
+        rate = torch.exp(eta[..., 0])
         k = torch.floor(y)
         return torch.where(k < 0, torch.zeros_like(k * rate), torch.special.gammaincc(k.clamp(min=0) + 1, rate))
 

@@ -23,7 +23,8 @@ class DistributionalHead(nn.Module):
     Parameters
     ----------
     body : nn.Module
-        Network mapping inputs to ``(n, n_modelled)``.
+        Network mapping inputs to ``(*batch, n_modelled)``: ``(n, n_modelled)`` for a table,
+        ``(n, T, n_modelled)`` per time step ... The head acts on the last dimension only.
     n_params : int
         Number of raw parameters of the family.
     n_modelled : int
@@ -36,7 +37,14 @@ class DistributionalHead(nn.Module):
     With ``offset`` the intercept-only estimate and the body's output layer initialised small,
     a new network starts near the marginal distribution of ``y``, and ``scale`` keeps the
     location columns on the scale of ``y`` so that the learning rate need not depend on the
-    units of the target.
+    units of the target. Offsets, scales and constants broadcast over every leading (batch)
+    dimension of the body's output, so ``forward`` returns ``(*batch, n_params)``.
+
+    Examples
+    --------
+    >>> head = DistributionalHead(nn.Identity(), n_params=2, n_modelled=1, offset=[0.0, 1.0], scale=[2.0, 1.0])
+    >>> head(torch.ones(4, 5, 1)).shape  # a (n, T) batch of per-step outputs
+    torch.Size([4, 5, 2])
     """
 
     def __init__(self, body: nn.Module, n_params: int, n_modelled: int, offset: Sequence[float], scale: Sequence[float]) -> None:
@@ -61,7 +69,7 @@ class DistributionalHead(nn.Module):
         self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float64))
 
     def forward(self, x: Tensor) -> Tensor:
-        g = self.body(x)  # (n, n_modelled)
+        g = self.body(x)  # (*batch, n_modelled)
         if self.n_modelled < self.n_params:
-            g = torch.cat([g, self.constants.expand(g.shape[0], -1)], dim=1)  # (n, n_params)
+            g = torch.cat([g, self.constants.expand(*g.shape[:-1], -1)], dim=-1)  # (*batch, n_params)
         return self.offset + self.scale * g

@@ -15,7 +15,7 @@ from lifelines.datasets import load_rossi, load_stanford_heart_transplants
 from sklearn.base import clone
 
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying
-from deepstat.estimators.survival_cox import breslow_cumulative_hazard
+from deepstat.metrics.survival_baseline import breslow_cumulative_hazard
 from deepstat.losses.survival_cox import cox_partial_nll, cox_partial_nll_counting
 from deepstat.nn import MLP
 

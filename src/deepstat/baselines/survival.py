@@ -22,6 +22,7 @@ from deepstat.estimators._params import ColumnNames, validate_params
 from deepstat.metrics.survival_kaplan_meier import _kaplan_meier, step_function
 from deepstat.utils.survival import StrataLevels, check_survival_target, check_time_event
 from deepstat.utils.tabular import TabularPreprocessor
+from deepstat.metrics.survival_baseline import breslow_hazard
 
 __all__ = ["CoxPHBaseline", "KaplanMeierBaseline"]
 
@@ -401,11 +402,7 @@ class CoxPHBaseline(BaseEstimator):
     @staticmethod
     def _breslow(eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct times, Breslow's hazard increments and cumulative hazard (one stratum)."""
-        unique, inverse = np.unique(time, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        d = np.bincount(inverse, weights=event.astype(np.float64), minlength=unique.shape[0])
-        risk = np.cumsum(np.bincount(inverse, weights=np.exp(eta), minlength=unique.shape[0])[::-1])[::-1]
-        return unique, d / risk, np.cumsum(d / risk)
+        return breslow_hazard(time, event, eta)
 
     def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray) -> None:
         """Breslow's baseline hazard at the distinct training times, for the centred linear predictor."""

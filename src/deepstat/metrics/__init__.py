@@ -22,6 +22,7 @@ from deepstat.metrics.classification import (
 from deepstat.metrics.comparison import PairedTestResult, diebold_mariano
 from deepstat.metrics.regression import mean_absolute_error, r2_score, root_mean_squared_error
 from deepstat.metrics.scoring import crps_discrete, crps_from_cdf, crps_from_samples, crps_normal
+from deepstat.metrics.survival_baseline import breslow_cumulative_hazard, breslow_hazard
 from deepstat.metrics.survival import (
     concordance_index_antolini,
     concordance_index_harrell,
@@ -41,6 +42,8 @@ from deepstat.metrics.survival_scores import (
 )
 
 __all__ = [
+    "breslow_cumulative_hazard",
+    "breslow_hazard",
     "root_mean_squared_error",
     "mean_absolute_error",
     "r2_score",

@@ -7,7 +7,7 @@ states, the epoch, the stopping counters and the history. Used by the engine onl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -21,8 +21,9 @@ from deepstat.train.checkpoint import (
 )
 from deepstat.train.history import History
 
-if TYPE_CHECKING:
-    from deepstat.train.engine import _Trainer
+# ``trainer`` below is the engine's private trainer object (train/engine.py), passed in by the engine;
+# it is typed loosely so that this module does not import the engine back (no import circles).
+_Trainer = Any
 
 __all__ = ["write_training_state", "restore_training_state", "FORMAT_VERSION"]
 

@@ -90,7 +90,7 @@ def _single_survival_model(
 
     settings: dict[str, Any] = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
     if hidden is not None:
-        from deepstat.estimators.survival_base import SurvivalEstimator
+        from deepstat.estimators.survival.base import SurvivalEstimator
 
         settings["network"] = _parse_network(hidden, SurvivalEstimator._default_network)
     if lr is not None:

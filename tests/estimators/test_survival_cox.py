@@ -130,7 +130,7 @@ def test_time_varying_reproduces_lifelines_on_stanford(stanford) -> None:
 
 
 def test_time_varying_validation_split_keeps_subjects_whole(stanford) -> None:
-    from deepstat.estimators.survival_base import stratified_validation_split
+    from deepstat.estimators.survival.base import stratified_validation_split
 
     ids = stanford["id"].to_numpy()
     train, val = stratified_validation_split(stanford["event"].to_numpy(), 0.2, 0, ids)

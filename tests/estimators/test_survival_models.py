@@ -11,7 +11,7 @@ from lifelines import LogNormalAFTFitter, WeibullAFTFitter
 from lifelines.datasets import load_rossi
 
 from deepstat.estimators import DeepAFT, DeepHit, LogisticHazard
-from deepstat.estimators.survival_discrete import event_time_cuts
+from deepstat.estimators.survival.discrete import event_time_cuts
 from deepstat.nn import MLP
 
 LINEAR = {"network": "linear", "optimizer": "lbfgs", "dtype": "float64", "early_stopping": False, "max_epochs": 60, "verbose": 0, "random_state": 0}

@@ -1,4 +1,4 @@
-"""scikit-learn compatible front doors: the likelihood recipe for tabular data."""
+"""scikit-learn compatible front doors by task: the likelihood recipe (network x family) behind each."""
 
 from deepstat.estimators.base import DeepstatEstimator
 from deepstat.estimators.classifier import DeepClassifier
@@ -6,9 +6,6 @@ from deepstat.estimators.persistence import load_estimator as load
 from deepstat.estimators.predictive import PredictiveMixin
 from deepstat.estimators.quantile import DeepQuantileRegressor
 from deepstat.estimators.regressor import DeepRegressor
-from deepstat.estimators.survival_aft import DeepAFT
-from deepstat.estimators.survival_cox import DeepCoxPH
-from deepstat.estimators.survival_cox_tv import DeepCoxTimeVarying
-from deepstat.estimators.survival_discrete import DeepHit, LogisticHazard
+from deepstat.estimators.survival import DeepAFT, DeepCoxPH, DeepCoxTimeVarying, DeepHit, LogisticHazard, SurvivalEstimator
 
-__all__ = ["DeepstatEstimator", "DeepRegressor", "DeepClassifier", "DeepQuantileRegressor", "DeepCoxPH", "DeepCoxTimeVarying", "DeepAFT", "LogisticHazard", "DeepHit", "PredictiveMixin", "load"]
+__all__ = ["DeepstatEstimator", "DeepRegressor", "DeepClassifier", "DeepQuantileRegressor", "DeepCoxPH", "DeepCoxTimeVarying", "DeepAFT", "LogisticHazard", "DeepHit", "SurvivalEstimator", "PredictiveMixin", "load"]

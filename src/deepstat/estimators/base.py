@@ -35,6 +35,7 @@ from deepstat.estimators._params import (
     Options,
     RegistryKey,
 )
+from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.summary import SummaryMixin
 from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
@@ -81,6 +82,13 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
     """
 
     _constraints: dict[str, list[Any]] = COMMON_CONSTRAINTS
+    # a base class sets ``_abstract = True`` in its own body: it is not registered for loading
+    _abstract = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("_abstract", False) and not cls.__name__.startswith("_"):
+            register_estimator(cls)  # persistence finds it by name (estimators/_registry.py)
     # what ``network="mlp"`` (the default) means for this estimator; survival models use a smaller net
     _default_network: NetworkConfig = MLP(hidden_sizes=(64, 64))
 

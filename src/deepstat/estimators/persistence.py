@@ -19,6 +19,7 @@ from torch import nn
 
 from deepstat._version import __version__
 from deepstat.estimators._params import validate_params
+from deepstat.estimators._registry import ESTIMATORS
 from deepstat.families import Family, family_from_config
 from deepstat.losses import REGRESSION_LOSSES
 from deepstat.nn import MLP, InputSpec, Linear, NetworkConfig, network_from_config
@@ -45,17 +46,8 @@ MODEL_ID_KEY = "deepstat_model_id"
 
 
 def _estimator_classes() -> dict[str, type]:
-    from deepstat.estimators.classifier import DeepClassifier
-    from deepstat.estimators.quantile import DeepQuantileRegressor
-    from deepstat.estimators.regressor import DeepRegressor
-
-    from deepstat.estimators.survival_aft import DeepAFT
-    from deepstat.estimators.survival_cox import DeepCoxPH
-    from deepstat.estimators.survival_cox_tv import DeepCoxTimeVarying
-    from deepstat.estimators.survival_discrete import DeepHit, LogisticHazard
-
-    survival = {cls.__name__: cls for cls in (DeepCoxPH, DeepCoxTimeVarying, DeepAFT, LogisticHazard, DeepHit)}
-    return {"DeepRegressor": DeepRegressor, "DeepClassifier": DeepClassifier, "DeepQuantileRegressor": DeepQuantileRegressor, **survival}
+    """The registered estimator classes (each registers itself when defined; see estimators/_registry.py)."""
+    return dict(ESTIMATORS)
 
 
 # Survival estimators: fitted arrays (Breslow's baseline hazard) go into the safetensors file under this

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import NONE, POS_INT, Interval, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
-from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
+from deepstat.estimators.survival.base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.nn import NetworkConfig
 from deepstat.losses import DeepHitLoss, LogisticHazardLoss, discretize_times
 from deepstat.utils.survival import check_survival_target, check_time_event

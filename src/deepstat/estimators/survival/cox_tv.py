@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params
-from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, TIES
-from deepstat.estimators.survival_cox import DeepCoxPH, dense_rank
+from deepstat.estimators.survival.base import SURVIVAL_CONSTRAINTS, TIES
+from deepstat.estimators.survival.cox import DeepCoxPH, dense_rank
 from deepstat.nn import NetworkConfig
 from deepstat.losses.survival_cox import CoxTimeVaryingLoss
 from deepstat.utils.survival import check_time_event

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import ColumnNames, validate_params, store_params
 from deepstat.estimators.base import _DTYPES
-from deepstat.estimators.survival_base import (
+from deepstat.estimators.survival.base import (
     SURVIVAL_CONSTRAINTS,
     TIES,
     SurvivalEstimator,

@@ -89,6 +89,7 @@ class SurvivalEstimator(DeepstatEstimator):
     """
 
     _constraints = SURVIVAL_CONSTRAINTS
+    _abstract = True  # the survival models' common base: not itself a model to load
     # "mlp" for the survival models: a smaller net, with batch norm and dropout (issue 5, item 8)
     _default_network: NetworkConfig = MLP(hidden_sizes=(32, 32), batch_norm=True, dropout=0.1)
 

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params, store_params
 from deepstat.estimators.base import _DTYPES, BOOL
-from deepstat.estimators.survival_base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
+from deepstat.estimators.survival.base import SURVIVAL_CONSTRAINTS, SurvivalEstimator
 from deepstat.families import Family, get_family
 from deepstat.nn import NetworkConfig
 from deepstat.losses import CensoredNLLLoss

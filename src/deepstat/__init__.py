@@ -10,7 +10,7 @@ from deepstat import baselines, datasets, families, metrics
 from deepstat._version import __version__
 from deepstat._load import load
 from deepstat.estimators import DeepClassifier, DeepRegressor
-from deepstat.report import compare
+from deepstat.evaluation import compare
 from deepstat.utils.config import config_context, get_config, set_config
 
 __all__ = [

@@ -207,7 +207,8 @@ def fit(
 ) -> None:
     """Fit a deep model, save it with held-out metrics (JSON) and an HTML report."""
     from deepstat.baselines import baseline_for
-    from deepstat.report import evaluate, write_html
+    from deepstat.evaluation import evaluate
+    from deepstat.report import write_html
 
     if out.exists() and not out.is_dir():
         _fail(f"--out {str(out)!r} is a file; give a folder for model/, metrics.json and report.html.")
@@ -319,7 +320,7 @@ def evaluate(
     A survival model (``fit --time T --event E``) is scored by Harrell's C, Uno's C and the integrated
     Brier score, on the time and event columns recorded at fit.
     """
-    from deepstat.report import evaluate as evaluate_model
+    from deepstat.evaluation import evaluate as evaluate_model
 
     model, meta = _load_model_dir(model_dir)
     frame = _read_csv(data)
@@ -359,7 +360,7 @@ def compare(
 ) -> None:
     """Deep model vs the classical model (GLM, multinomial logit, Cox) on the same splits, with a paired test."""
     from deepstat.baselines import baseline_for
-    from deepstat.report import compare as compare_models
+    from deepstat.evaluation import compare as compare_models
     from deepstat.report import print_comparison
 
     frame = _read_csv(data)

@@ -130,7 +130,7 @@ def _stratified_split(rows: np.ndarray, test_size: float, seed: int, labels: lis
 
 
 def _target(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    from deepstat.report.survival import survival_target
+    from deepstat.evaluation.survival import survival_target
 
     return survival_target(time, event)
 
@@ -160,7 +160,8 @@ def fit_survival_command(
     out: Path, quiet: bool, n_boot: int, strata: str | None = None, ensemble: int = 1,
 ) -> None:
     """``deepstat fit --time T --event E``: fit, save model/, metrics.json (C, IBS with intervals vs Cox), report.html."""
-    from deepstat.report import compare_survival_fitted, print_comparison, write_survival_html
+    from deepstat.evaluation import compare_survival_fitted
+    from deepstat.report import print_comparison, write_survival_html
 
     X, t, e = survival_data(frame, time, event, target, "fit")
     if not 0 < test_size < 1:
@@ -209,7 +210,8 @@ def compare_survival_command(
 ) -> None:
     """``deepstat compare --time T --event E``: the deep model vs the linear Cox model on the same splits."""
     from deepstat.baselines import CoxPHBaseline
-    from deepstat.report import compare, print_comparison
+    from deepstat.evaluation import compare
+    from deepstat.report import print_comparison
 
     X, t, e = survival_data(frame, time, event, target, "compare")
     columns = parse_strata(strata, X, model_name)
@@ -222,7 +224,7 @@ def compare_survival_command(
 
 def predict_survival_frame(model: Any, frame: pd.DataFrame, meta: dict[str, Any], times: list[float] | None) -> pd.DataFrame:
     """``deepstat predict`` for a survival model: ``risk``, ``median_survival`` and ``S(t)`` columns per row."""
-    from deepstat.report.survival import survival_matrix
+    from deepstat.evaluation.survival import survival_matrix
 
     X = frame.drop(columns=[meta["time"], meta["event"]], errors="ignore")
     result = pd.DataFrame({"risk": model.predict_risk(X), "median_survival": model.predict_median_survival(X)})
@@ -244,7 +246,7 @@ def evaluate_survival_scores(model: Any, frame: pd.DataFrame, meta: dict[str, An
     quantiles of the event times between their 10th and 90th percentiles, and Uno's C is truncated at its end.
     """
     from deepstat.metrics import concordance_index_harrell, concordance_index_uno, integrated_brier_score
-    from deepstat.report.survival import evaluation_grid, survival_matrix
+    from deepstat.evaluation.survival import evaluation_grid, survival_matrix
 
     X, t, e = survival_data(frame, meta["time"], meta["event"], target, "evaluate")
     try:

@@ -24,7 +24,8 @@ from deepstat.baselines import GLMBaseline
 from deepstat.datasets import load
 from deepstat.estimators import DeepRegressor
 from deepstat.nn import MLP
-from deepstat.report import ComparisonResult, compare, print_comparison, write_html
+from deepstat.evaluation import ComparisonResult, compare
+from deepstat.report import print_comparison, write_html
 
 __all__ = ["run_demo", "main"]
 

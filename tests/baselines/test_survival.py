@@ -143,7 +143,7 @@ def test_stratified_cox_equals_lifelines(rossi, strata) -> None:
 
 def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
     from deepstat.estimators import DeepCoxPH
-    from deepstat.report import compare
+    from deepstat.evaluation import compare
 
     X = rossi.drop(columns=["week", "arrest"])
     y = (rossi["week"].to_numpy(float), rossi["arrest"].to_numpy())
@@ -162,7 +162,7 @@ def test_stratified_cox_errors_and_deep_comparison(rossi) -> None:
 
 
 def test_compare_folds_keep_every_stratum_in_training(rossi) -> None:
-    from deepstat.report import compare
+    from deepstat.evaluation import compare
 
     X = rossi.drop(columns=["week", "arrest"]).assign(site="A")
     arrested, free = np.flatnonzero(rossi["arrest"] == 1), np.flatnonzero(rossi["arrest"] == 0)

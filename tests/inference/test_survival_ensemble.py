@@ -72,7 +72,7 @@ def test_one_member_is_the_member(data) -> None:
 
 
 def test_the_ensemble_is_compared_with_cox(data) -> None:
-    from deepstat.report import compare
+    from deepstat.evaluation import compare
 
     X, t, e = data
     result = compare(

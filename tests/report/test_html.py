@@ -14,7 +14,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline
-from deepstat.report import compare, write_html
+from deepstat.evaluation import compare
+from deepstat.report import write_html
 from deepstat.nn import MLP
 
 IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')

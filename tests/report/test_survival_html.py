@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from deepstat.baselines import CoxPHBaseline
 from deepstat.estimators import DeepCoxPH
-from deepstat.report import compare, plot_survival_by_risk_group, plot_survival_calibration, write_html
+from deepstat.evaluation import compare
+from deepstat.report import plot_survival_by_risk_group, plot_survival_calibration, write_html
 from deepstat.report.survival_html import risk_groups
 from deepstat.nn import MLP
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from deepstat.report.compare import ComparisonResult
+from deepstat.evaluation import ComparisonResult
 
 __all__ = ["print_comparison"]
 
@@ -19,7 +19,7 @@ def print_comparison(result: ComparisonResult, console: Console | None = None, *
     Parameters
     ----------
     result : ComparisonResult
-        As returned by :func:`~deepstat.report.compare`.
+        As returned by :func:`~deepstat.evaluation.compare`.
     console : rich.console.Console or None, default=None
         Where to print; a new console on stdout by default.
     title : str or None, default=None

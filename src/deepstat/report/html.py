@@ -6,13 +6,7 @@ so it can be mailed, archived or opened offline.
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import math
 import os
-from collections.abc import Callable
-from datetime import datetime, timezone
 from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,16 +16,14 @@ import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat._version import __version__
 from deepstat.metrics import coverage_by_group, pit_ks_test
-from deepstat.report.compare import ComparisonResult, compare_fitted
-from deepstat.report.evaluation import pit
+from deepstat.evaluation import ComparisonResult, compare_fitted, pit
+from deepstat.report._page import _figure, _fmt, _note, _section, _table, _training, _write_page
 from deepstat.report.plots import (
     plot_calibration,
     plot_coverage_by_group,
     plot_pit_histogram,
     plot_predicted_vs_observed,
-    plot_training_curves,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,58 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["write_html"]
 
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 980px;
-       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6em; border-bottom: 2px solid #3465a4; padding-bottom: .3em; }
-h2 { font-size: 1.25em; margin-top: 2em; color: #3465a4; }
-table { border-collapse: collapse; margin: .8em 0; font-size: .92em; }
-th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: right; }
-th { background: #eef2f8; }
-td:first-child, th:first-child { text-align: left; }
-figure { margin: 1em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption, .note { color: #555; font-size: .9em; }
-footer { margin-top: 3em; color: #888; font-size: .8em; }
-"""
-
-
-def _figure(draw: Callable[[Axes], Any], alt: str, caption: str, *, size: tuple[float, float] = (6.4, 4.2)) -> str:
-    """Draw on a fresh (pyplot-free) figure and return it as an ``<figure>`` with a base64 PNG."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - matplotlib is installed in the test environment
-        raise ImportError("write_html needs matplotlib. Install it with `pip install deepstat[plot]`.") from None
-    fig = Figure(figsize=size)
-    draw(fig.subplots())
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
-
-
-def _table(frame: pd.DataFrame, *, index: bool = True) -> str:
-    return frame.to_html(index=index, border=0, na_rep="—", escape=True, float_format=lambda v: f"{v:.4g}")
-
-
-def _section(anchor: str, heading: str, *parts: str) -> str:
-    return f'<section id="{anchor}"><h2>{html.escape(heading)}</h2>\n' + "\n".join(parts) + "</section>"
-
-
-def _note(text: str) -> str:
-    return f'<p class="note">{html.escape(text)}</p>'
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "—" if math.isnan(value) else f"{value:.5g}"
-    return str(value)
-
-
-# ---------------------------------------------------------------------------- sections
 def _summary(model: Any, X_test: Any, y_test: Any) -> str:
     family = model.family_
     items: list[tuple[str, Any]] = [("Model", type(model).__name__), ("Family", family.name)]
@@ -119,22 +59,6 @@ def _summary(model: Any, X_test: Any, y_test: Any) -> str:
     ]
     frame = pd.DataFrame({"": [k for k, _ in items], "value": [_fmt(v) for _, v in items]})
     return _section("summary", "Data and model", _table(frame, index=False))
-
-
-def _training(model: Any) -> str:
-    members = getattr(model, "estimators_", None) or []
-    if members and getattr(members[0], "history_", None) is not None:  # an ensemble: its first member's curves
-        img = _figure(
-            lambda ax: plot_training_curves(members[0].history_, ax=ax), "training curves",
-            f"Member 1 of the {len(members)} averaged fits: mean loss per epoch; the dotted line marks the best epoch, "
-            "whose weights are kept. The other members differ only in their seed.",
-        )
-        return _section("training", "Training curves", img)
-    history = getattr(model, "history_", None)
-    if history is None or history.n_epochs == 0:
-        return _section("training", "Training curves", _note("No training history: this model is not fitted by the training engine."))
-    img = _figure(lambda ax: plot_training_curves(history, ax=ax), "training curves", "Mean NLL per epoch; the dotted line marks the best epoch, whose weights are kept.")
-    return _section("training", "Training curves", img)
 
 
 def _calibration(model: Any, X_test: Any, y_test: Any) -> str:
@@ -265,7 +189,7 @@ def write_html(
         A fitted classical model (e.g. :class:`~deepstat.baselines.GLMBaseline`) scored on the
         same test data next to ``model``.
     comparison : ComparisonResult or None, default=None
-        A cross-validated comparison from :func:`~deepstat.report.compare`, shown as a table.
+        A cross-validated comparison from :func:`~deepstat.evaluation.compare`, shown as a table.
     alpha : float in (0, 1), default=0.1
         Miscoverage of the intervals: 0.1 shows 90% intervals.
     title : str or None, default=None
@@ -335,16 +259,3 @@ def write_html(
     if comparison is not None:
         sections.append(_comparison(comparison))
     return _write_page(path, title, sections)
-
-
-def _write_page(path: str | os.PathLike, title: str, sections: list[str]) -> Path:
-    """Write the sections as one self-contained page (inline CSS, no scripts) and return its path."""
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n" + "\n".join(sections) + f"\n<footer>deepstat {html.escape(__version__)}, {stamp}</footer>\n</body>\n</html>\n"
-    )
-    out = Path(path)
-    out.write_text(page, encoding="utf-8")
-    return out

@@ -16,10 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from deepstat.metrics import d_calibration, kaplan_meier
 from deepstat.metrics.survival_kaplan_meier import step_function
-from deepstat.report.compare import ComparisonResult
-from deepstat.report.html import _figure, _fmt, _note, _section, _table, _training, _write_page
+from deepstat.evaluation import ComparisonResult
+from deepstat.report._page import _figure, _fmt, _note, _section, _table, _training, _write_page
 from deepstat.report.plots import _axes
-from deepstat.report.survival import compare_survival_fitted, evaluation_grid, survival_matrix
+from deepstat.evaluation.survival import compare_survival_fitted, evaluation_grid, survival_matrix
 from deepstat.utils.survival import check_survival_target
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -274,7 +274,7 @@ def write_survival_html(
     baseline : fitted survival model or None, default=None
         Usually a fitted :class:`~deepstat.baselines.CoxPHBaseline`.
     comparison : ComparisonResult or None, default=None
-        A survival comparison from :func:`~deepstat.report.compare`.
+        A survival comparison from :func:`~deepstat.evaluation.compare`.
     alpha : float in (0, 1), default=0.1
         The intervals have level ``1 - alpha``.
     title : str or None, default=None

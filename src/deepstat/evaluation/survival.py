@@ -17,7 +17,8 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from deepstat.metrics import concordance_index_harrell, concordance_index_uno, integrated_brier_score
-from deepstat.report.compare import ComparisonResult, _check_alpha, _splits, _take
+from deepstat.evaluation.result import ComparisonResult
+from deepstat.evaluation.splits import _check_alpha, _splits, _take
 from deepstat.utils.survival import check_survival_target
 
 __all__ = [
@@ -241,7 +242,7 @@ def compare_survival(
 ) -> ComparisonResult:
     r"""Fit survival models on the same event-stratified splits; score C and IBS with bootstrap intervals.
 
-    :func:`deepstat.report.compare` calls this when it is given survival models; the arguments are its own.
+    :func:`deepstat.evaluation.compare` calls this when it is given survival models; the arguments are its own.
 
     Parameters
     ----------
@@ -252,7 +253,7 @@ def compare_survival(
     y : structured array, (n_samples, 2) array or DataFrame, or (time, event) tuple
         The right-censored target (see :func:`deepstat.utils.check_survival_target`).
     cv, test_size, random_state
-        As in :func:`~deepstat.report.compare`; the folds are stratified by the event indicator.
+        As in :func:`~deepstat.evaluation.compare`; the folds are stratified by the event indicator.
     alpha : float in (0, 1), default=0.1
         The intervals have level ``1 - alpha``.
     reference : str or None, default=None
@@ -274,7 +275,7 @@ def compare_survival(
         If survival and other models are mixed.
     ValueError
         If the target is invalid (negative or NaN times, events not 0/1, every row censored), the lengths
-        differ, a model takes counting-process data, or as :func:`~deepstat.report.compare`.
+        differ, a model takes counting-process data, or as :func:`~deepstat.evaluation.compare`.
 
     Notes
     -----

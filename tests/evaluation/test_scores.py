@@ -12,7 +12,7 @@ import sklearn.metrics
 import torch
 
 from deepstat.baselines import GLMBaseline
-from deepstat.report import CLASSIFICATION_METRICS, REGRESSION_METRICS, crps_scores, evaluate, log_scores, pit
+from deepstat.evaluation import CLASSIFICATION_METRICS, REGRESSION_METRICS, crps_scores, evaluate, log_scores, pit
 from deepstat.nn import MLP
 
 
@@ -131,7 +131,7 @@ def test_auroc_is_nan_when_a_class_is_absent_from_the_test_rows(rng) -> None:
     import math
 
     from deepstat.estimators import DeepClassifier
-    from deepstat.report import evaluate
+    from deepstat.evaluation import evaluate
 
     X = rng.normal(size=(90, 2))
     y = np.array([0, 1, 2])[np.argmax(np.column_stack([X, np.zeros(90)]), axis=1)]

@@ -17,7 +17,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline
 from deepstat.estimators import DeepClassifier, DeepRegressor
 from deepstat.metrics import diebold_mariano
-from deepstat.report import CLASSIFICATION_METRICS, REGRESSION_METRICS, ComparisonResult, compare, compare_fitted, evaluate
+from deepstat.evaluation import CLASSIFICATION_METRICS, REGRESSION_METRICS, ComparisonResult, compare, compare_fitted, evaluate
 
 
 @pytest.fixture

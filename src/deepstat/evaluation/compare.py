@@ -8,110 +8,23 @@ with a p-value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from deepstat.metrics import diebold_mariano
-from deepstat.report.evaluation import evaluate, log_scores
+from deepstat.evaluation.result import ComparisonResult
+from deepstat.evaluation.scores import evaluate, log_scores
+from deepstat.evaluation.splits import _check_alpha, _splits, _take
 
 __all__ = ["ComparisonResult", "compare", "compare_fitted"]
 
 _TEST_COLUMNS = ["model", "reference", "mean_log_score_difference", "statistic", "pvalue"]
-
-
-@dataclass
-class ComparisonResult:
-    """Out-of-sample scores of several models fitted on the same splits, as returned by :func:`compare`.
-
-    Attributes
-    ----------
-    scores : DataFrame
-        Tidy, one row per (model, split, metric): columns ``model, split, metric, value``.
-    summary : DataFrame
-        Tidy, one row per (model, metric): columns ``model, metric, mean, sd, n_splits``; ``sd``
-        is the standard deviation over splits (ddof=1; NaN for a single split) and ``n_splits``
-        the number of splits where the metric is defined. Survival comparisons add ``ci_low,
-        ci_high``, the bootstrap interval of the mean (see :func:`~deepstat.report.survival.compare_survival`).
-    tests : DataFrame
-        One row per model other than the reference: columns ``model, reference,
-        mean_log_score_difference, statistic, pvalue``. The difference is the model's log score
-        minus the reference's, per observation, pooled over all test folds (positive: the model
-        predicts better); ``statistic`` and ``pvalue`` are the two-sided Diebold-Mariano test
-        (lag 0) of a zero mean difference. Survival comparisons have one row per (model, metric)
-        instead: ``model, reference, metric, difference, ci_low, ci_high, pvalue`` (paired bootstrap).
-    log_scores : DataFrame
-        Per-observation log scores pooled over the test folds: one row per scored observation
-        (index: its row position in ``X``), a column ``split`` and one column per model. Survival
-        comparisons have the ``split`` column only: their models share no likelihood.
-    reference : str
-        Name of the reference model of ``tests``.
-    alpha : float
-        Miscoverage of the scored intervals (``coverage`` and ``interval_width`` are for
-        ``1 - alpha`` central intervals; survival intervals have level ``1 - alpha``).
-    risks : DataFrame or None
-        Survival comparisons only: the out-of-fold risks, columns ``split, time, event`` and one per model.
-    times : ndarray or None
-        Survival comparisons only: the time grid of the integrated Brier score.
-    """
-
-    scores: pd.DataFrame
-    summary: pd.DataFrame
-    tests: pd.DataFrame
-    log_scores: pd.DataFrame = field(repr=False)
-    reference: str = ""
-    alpha: float = 0.1
-    risks: pd.DataFrame | None = field(default=None, repr=False)
-    times: np.ndarray | None = field(default=None, repr=False)
-
-    def table(self, digits: int = 4) -> pd.DataFrame:
-        """The summary as a wide table of ``"mean ± sd"`` strings, for printing.
-
-        Parameters
-        ----------
-        digits : int, default=4
-            Significant digits of the mean (the sd gets 2).
-
-        Returns
-        -------
-        DataFrame
-            One row per model (index ``model``), one column per metric in the order scored.
-            A single split shows the mean only; an undefined metric shows ``"—"``. Survival
-            comparisons append the bootstrap interval: ``"mean ± sd [low, high]"``.
-        """
-        def cell(mean: float, sd: float, low: float, high: float) -> str:
-            if math.isnan(mean):
-                return "—"
-            text = f"{mean:#.{digits}g}" if math.isnan(sd) else f"{mean:#.{digits}g} ± {sd:#.2g}"
-            return text if math.isnan(low) else f"{text} [{low:#.{digits}g}, {high:#.{digits}g}]"
-
-        nan = np.full(len(self.summary), np.nan)
-        low, high = self.summary.get("ci_low", nan), self.summary.get("ci_high", nan)
-        columns = zip(self.summary["mean"], self.summary["sd"], low, high, strict=True)
-        cells = self.summary.assign(cell=[cell(*values) for values in columns])
-        wide = cells.pivot(index="model", columns="metric", values="cell")
-        models = list(dict.fromkeys(self.summary["model"]))
-        metrics = list(dict.fromkeys(self.summary["metric"]))
-        wide = wide.loc[models, metrics]
-        wide.columns.name = None
-        return wide
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy summary (``model, metric, mean, sd, n_splits``).
-
-        Returns
-        -------
-        DataFrame
-        """
-        return self.summary
 
 
 def _has_survival_model(models: Any) -> bool:
@@ -130,11 +43,6 @@ def _reference(named: dict[str, Any], reference: str | None, caller: str) -> str
     if reference not in named:
         raise ValueError(f"`reference` of {caller} must be one of the model names {list(named)!r}. Got {reference!r} instead.")
     return reference
-
-
-def _check_alpha(alpha: Any, caller: str) -> None:
-    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
-        raise ValueError(f"`alpha` of {caller} must be a float in (0, 1). Got {alpha!r} instead.")
 
 
 def _named_models(models: Mapping[str, Any] | Sequence[Any], caller: str) -> dict[str, Any]:
@@ -194,35 +102,6 @@ def _classifier_baseline_hint(named: dict[str, Any]) -> str:
     return ""
 
 
-def _splits(
-    n: int, y: np.ndarray, classifier: bool, cv: int | None, test_size: float | None, random_state: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    caller = "compare"
-    if (cv is None) == (test_size is None):
-        raise ValueError(
-            f"`cv` and `test_size` of {caller} must be given one at a time. Got cv={cv!r} and test_size={test_size!r} "
-            "instead. Use cv=5 for 5-fold cross-validation, or cv=None, test_size=0.25 for one split."
-        )
-    rows = np.arange(n)
-    if cv is not None:
-        if isinstance(cv, bool) or not isinstance(cv, Integral) or not 2 <= cv <= n:
-            raise ValueError(f"`cv` of {caller} must be an int in 2..n_samples={n}. Got {cv!r} instead.")
-        if classifier:
-            folds = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-            return list(folds.split(rows, y))
-        return list(KFold(n_splits=int(cv), shuffle=True, random_state=random_state).split(rows))
-    if isinstance(test_size, bool) or not isinstance(test_size, Real) or not 0 < test_size < 1:
-        raise ValueError(f"`test_size` of {caller} must be a float in (0, 1). Got {test_size!r} instead.")
-    train, test = train_test_split(
-        rows, test_size=float(test_size), random_state=random_state, stratify=y if classifier else None
-    )
-    return [(np.sort(train), np.sort(test))]
-
-
-def _take(data: Any, rows: np.ndarray) -> Any:
-    return data.iloc[rows] if hasattr(data, "iloc") else data[rows]
-
-
 def compare(
     models: Mapping[str, Any] | Sequence[Any],
     X: Any,
@@ -239,9 +118,9 @@ def compare(
     r"""Fit deep and classical models on the same splits and score them out of sample.
 
     Each model is cloned (``sklearn.base.clone``) and fitted on every training split, then
-    scored on the matching test split by :func:`~deepstat.report.evaluation.evaluate`.
+    scored on the matching test split by :func:`~deepstat.evaluation.evaluate`.
     Survival models (deep survival estimators, ``CoxPHBaseline``, ``KaplanMeierBaseline``) are
-    compared by :func:`~deepstat.report.survival.compare_survival` instead: event-stratified
+    compared by :func:`~deepstat.evaluation.compare_survival` instead: event-stratified
     splits, Harrell's and Uno's C and the integrated Brier score with bootstrap intervals.
 
     Parameters
@@ -319,7 +198,7 @@ def compare(
     """
     caller = "compare"
     if _has_survival_model(models):
-        from deepstat.report.survival import compare_survival
+        from deepstat.evaluation.survival import compare_survival
 
         if sample_weight is not None:
             raise ValueError(f"`sample_weight` of {caller} must be None for survival models. Got an array instead.")
@@ -371,7 +250,7 @@ def compare_fitted(
 ) -> ComparisonResult:
     """Score already-fitted models on one test set, with the same scores and tests as :func:`compare`.
 
-    Survival models go to :func:`~deepstat.report.survival.compare_survival_fitted`, with the
+    Survival models go to :func:`~deepstat.evaluation.compare_survival_fitted`, with the
     censoring distribution estimated from ``y_test``.
 
     Parameters
@@ -408,7 +287,7 @@ def compare_fitted(
     """
     caller = "compare_fitted"
     if _has_survival_model(models):
-        from deepstat.report.survival import compare_survival_fitted
+        from deepstat.evaluation.survival import compare_survival_fitted
 
         return compare_survival_fitted(models, X_test, y_test, alpha=alpha, reference=reference)
     named = _named_models(models, caller)

@@ -10,7 +10,8 @@ from rich.console import Console
 from deepstat.baselines import CoxPHBaseline, GLMBaseline, KaplanMeierBaseline
 from deepstat.estimators import DeepCoxPH, DeepCoxTimeVarying
 from deepstat.metrics import concordance_index_harrell, concordance_index_uno, integrated_brier_score
-from deepstat.report import compare, compare_fitted, evaluation_grid, print_comparison, survival_matrix
+from deepstat.evaluation import compare, compare_fitted, evaluation_grid, survival_matrix
+from deepstat.report import print_comparison
 from deepstat.nn import MLP
 
 

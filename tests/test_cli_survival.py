@@ -171,3 +171,22 @@ def test_ensemble_fit_saves_loads_predicts_and_compares(gbsg2_csv: Path, tmp_pat
         assert message in capsys.readouterr().err
     assert main(["fit", str(gbsg2_csv), "--target", "age", "--ensemble", "2", "--out", str(tmp_path / "c")]) == 2
     assert "--ensemble is for survival data" in capsys.readouterr().err
+
+
+def test_survival_command_group_equals_the_alias(gbsg2_csv: Path, tmp_path: Path) -> None:
+    """`deepstat survival fit` is the survival group; `deepstat fit --time --event` its alias: the same model and scores."""
+    common = ["--time", "time", "--event", "event", "--model", "coxph", "--hidden", "4", "--epochs", "5", "--n-boot", "20", "--quiet"]
+    assert main(["survival", "fit", str(gbsg2_csv), *common, "--out", str(tmp_path / "group")]) == 0
+    assert main(["fit", str(gbsg2_csv), *common, "--out", str(tmp_path / "alias")]) == 0
+    group = json.loads((tmp_path / "group" / "metrics.json").read_text())
+    alias = json.loads((tmp_path / "alias" / "metrics.json").read_text())
+    assert group["test"] == alias["test"] and group["n_test"] == alias["n_test"]
+    assert main(["survival", "fit", str(gbsg2_csv), "--time", "time", "--out", str(tmp_path / "x")]) == 2  # --event missing
+
+
+def test_survival_compare_group(gbsg2_csv: Path, capsys) -> None:
+    code = main(["survival", "compare", str(gbsg2_csv), "--time", "time", "--event", "event", "--model", "logistic_hazard",
+                 "--hidden", "4", "--epochs", "5", "--cv", "2", "--n-boot", "20", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "deep logistic_hazard" in out and "CoxPHBaseline" in out

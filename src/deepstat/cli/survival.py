@@ -1,7 +1,7 @@
-"""Survival data on the command line: ``deepstat fit/compare DATA --time T --event E --model coxph``.
+"""``deepstat survival fit / compare DATA --time T --event E --model coxph``: survival data on the command line.
 
-The bodies of the survival branches of :mod:`deepstat.cli`'s ``fit``, ``compare``, ``predict`` and
-``evaluate``: the deep survival model against the linear Cox model
+The survival command group, and the survival branches of ``deepstat fit``, ``compare``, ``predict``
+and ``evaluate`` (which keep the ``--time/--event`` form as an alias): the deep survival model against the linear Cox model
 (:class:`~deepstat.baselines.CoxPHBaseline`), scored by Harrell's and Uno's C and the integrated Brier score
 with bootstrap intervals; ``evaluate`` scores a saved model on new data.
 """
@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from deepstat.cli import CLI_FILE, _fail, _parse_network, console, err_console
+import typer
+
+from deepstat.cli._common import CLI_FILE, _check_complete, _fail, _parse_network, _read_csv, console, err_console
 
 __all__ = [
+    "survival_app",
     "SURVIVAL_MODELS",
     "compare_survival_command",
     "evaluate_survival_scores",
@@ -259,3 +262,75 @@ def evaluate_survival_scores(model: Any, frame: pd.DataFrame, meta: dict[str, An
         "uno_c": float(concordance_index_uno(t, e, risk, tau=float(grid[-1]))),
         "ibs": float(integrated_brier_score(t, e, survival_matrix(model, X, grid), times=grid)),
     }
+
+
+# ----------------------------------------------------------------------------- the command group
+survival_app = typer.Typer(
+    name="survival",
+    help="Survival data (times and event flags): deep Cox, AFT and discrete-time models against the linear Cox model.",
+    no_args_is_help=True,
+)
+_MODEL_HELP = "coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard or deephit."
+
+
+def _checked_frame(data: Path, epochs: int, batch_size: int | None) -> pd.DataFrame:
+    if batch_size is not None and batch_size < 1:
+        _fail(f"--batch-size must be a positive integer. Got {batch_size}.")
+    if epochs < 1:
+        _fail(f"--epochs must be a positive integer. Got {epochs}.")
+    frame = _read_csv(data)
+    _check_complete(frame, data)
+    return frame
+
+
+@survival_app.command("fit")
+def fit_command(
+    data: Path = typer.Argument(..., help="CSV file with the inputs, the times and the event flags."),
+    time: str = typer.Option(..., "--time", help="The column of observed times."),
+    event: str = typer.Option(..., "--event", help="The column of event flags, 1 event, 0 censored."),
+    model: str = typer.Option("coxph", "--model", help="Survival model: " + _MODEL_HELP),
+    hidden: str = typer.Option(None, help="Hidden layer widths, comma separated; 'linear' for the linear predictor (default 32,32)."),
+    epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on an event-stratified validation part)."),
+    lr: float = typer.Option(None, help="Learning rate (default 1e-2)."),
+    batch_size: int = typer.Option(None, help="Mini-batch size (default: the model's; full batch for coxph)."),
+    test_size: float = typer.Option(0.2, help="Share of rows held out for the metrics and the report."),
+    seed: int = typer.Option(0, help="Random seed (split, initialisation, shuffling)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder: model/, metrics.json, report.html."),
+    n_boot: int = typer.Option(1000, help="Bootstrap samples of the intervals of C and IBS."),
+    strata: str = typer.Option(None, help="--model coxph: comma-separated columns whose levels are strata (own baseline hazard each)."),
+    ensemble: int = typer.Option(1, help="Average the curves of this many seeded fits (SurvivalEnsemble)."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+) -> None:
+    """Fit a deep survival model, save it with held-out C, IBS (JSON) and an HTML report beside the linear Cox model."""
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {str(out)!r} is a file; give a folder for model/, metrics.json and report.html.")
+    frame = _checked_frame(data, epochs, batch_size)
+    fit_survival_command(
+        data, frame, time=time, event=event, target=None, model_name=model, hidden=hidden, epochs=epochs, lr=lr,
+        batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot, strata=strata,
+        ensemble=ensemble,
+    )
+
+
+@survival_app.command("compare")
+def compare_command(
+    data: Path = typer.Argument(..., help="CSV file with the inputs, the times and the event flags."),
+    time: str = typer.Option(..., "--time", help="The column of observed times."),
+    event: str = typer.Option(..., "--event", help="The column of event flags, 1 event, 0 censored."),
+    model: str = typer.Option("coxph", "--model", help="Survival model: " + _MODEL_HELP),
+    hidden: str = typer.Option(None, help="Hidden layer widths of the deep model (default 32,32)."),
+    epochs: int = typer.Option(200, help="Maximum epochs of the deep model."),
+    cv: int = typer.Option(5, help="Number of event-stratified cross-validation folds (ignored with --test-size)."),
+    test_size: float = typer.Option(None, help="One random split with this test share instead of cross-validation."),
+    seed: int = typer.Option(0, help="Random seed."),
+    n_boot: int = typer.Option(1000, help="Bootstrap samples of the intervals and paired tests."),
+    strata: str = typer.Option(None, help="--model coxph: comma-separated columns whose levels are strata."),
+    ensemble: int = typer.Option(1, help="Average the curves of this many seeded fits (SurvivalEnsemble)."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Deep survival model vs the linear Cox model on the same event-stratified splits: C, IBS, paired bootstrap tests."""
+    frame = _checked_frame(data, epochs, None)
+    compare_survival_command(
+        frame, time=time, event=event, target=None, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
+        test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot, strata=strata, ensemble=ensemble,
+    )

@@ -1,189 +1,38 @@
-"""The ``deepstat`` command line: fit, predict, evaluate, compare, datasets, demo, experiment.
+"""``deepstat fit / predict / evaluate / compare``: a deep model for a table against its classical model.
 
-Survival data take ``--time T --event E --model coxph`` instead of ``--target`` in ``fit`` and
-``compare`` (see :mod:`deepstat.cli_survival`).
-
-Exit codes: 0 success; 2 bad input (a missing file or column, a non-numeric target, a target
-outside the family's support ...), reported in one line without a traceback; 1 an internal
-error. Every command has ``--help``.
+Survival data have their own group (``deepstat survival fit ...``, :mod:`deepstat.cli.survival`); the
+``--time T --event E`` form of ``fit`` and ``compare`` remains as an alias of it.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+import typer
 
-try:
-    import typer
-except ImportError:  # pragma: no cover - typer is in the "cli" extra
-    raise ImportError("The deepstat command line needs typer: pip install 'deepstat[cli]'.") from None
-from rich.console import Console
-from rich.table import Table
-
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="deepstat",
-    help="Deep learning methods for statistical problems: fit, predict, evaluate and compare with the classical model.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+from deepstat.cli._common import (
+    CLASSIFIER_FAMILIES,
+    CLI_FILE,
+    _check_complete,
+    _fail,
+    _load_model_dir,
+    _make_model,
+    _parse_floats,
+    _print_scores,
+    _read_csv,
+    _split_target,
+    _train_test,
+    app,
+    console,
+    err_console,
 )
-console = Console()
-err_console = Console(stderr=True)
-CLI_FILE = "cli.json"
-CLASSIFIER_FAMILIES = {"bernoulli", "categorical"}
+
+__all__ = ["fit", "predict", "evaluate", "compare"]
 
 
-class UserInputError(Exception):
-    """Bad input from the command line: exit code 2, one line, no traceback."""
-
-
-def _fail(message: str) -> None:
-    raise UserInputError(message)
-
-
-# ----------------------------------------------------------------------------- helpers
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        _fail(f"DATA file {str(path)!r} does not exist.")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        _fail(f"DATA file {str(path)!r} is not a readable CSV file: {exc}")
-    if frame.empty:
-        _fail(f"DATA file {str(path)!r} has no rows.")
-    return frame
-
-
-def _check_complete(frame: pd.DataFrame, data: Path) -> None:
-    """Fail on missing or infinite cells, naming the columns and the CSV line numbers (header = line 1).
-
-    Checked on the whole file before any split, so that the lines named are the file's, not positions
-    within a shuffled training part.
-    """
-    bad = frame.isna()
-    numeric = frame.select_dtypes("number")
-    bad[numeric.columns] |= np.isinf(numeric.to_numpy(dtype=np.float64))
-    if not bad.to_numpy().any():
-        return
-    columns = [str(c) for c in frame.columns[bad.any(axis=0).to_numpy()]]
-    rows = np.flatnonzero(bad.any(axis=1).to_numpy())
-    line_of = _data_lines(data, len(frame))
-    where, unit = (line_of[rows], "line") if line_of is not None else (rows + 1, "data row")
-    shown = ", ".join(map(str, where[:5].tolist())) + (f", ... ({len(where)} {unit}s)" if len(where) > 5 else "")
-    _fail(
-        f"DATA file {str(data)!r} has missing or infinite values in column(s) {columns} on {unit}(s) {shown}. "
-        "Impute or drop them first."
-    )
-
-
-def _data_lines(data: Path, n_rows: int) -> np.ndarray | None:
-    """The file line (1-based) of each data row: pandas skips blank lines, so count the non-blank ones.
-
-    None when the count does not match (quoted fields spanning lines): the caller then names data rows.
-    """
-    try:
-        text = data.read_text(errors="replace").splitlines()
-    except OSError:
-        return None
-    nonblank = np.asarray([i + 1 for i, line in enumerate(text) if line.strip()])
-    return nonblank[1:] if nonblank.shape[0] == n_rows + 1 else None  # the first non-blank line is the header
-
-
-def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    if target not in frame.columns:
-        _fail(f"--target column {target!r} is not in the data; columns are {list(frame.columns)}.")
-    return frame.drop(columns=target), frame[target]
-
-
-def _parse_floats(text: str | None, option: str) -> list[float] | None:
-    if text is None:
-        return None
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        _fail(f"{option} must be comma-separated numbers such as 0.1,0.5,0.9. Got {text!r}.")
-    return values
-
-
-def _parse_network(text: str, default: Any) -> Any:
-    """``--hidden`` as a network config: ``Linear()`` for "linear", else ``default`` with those widths."""
-    import dataclasses
-
-    from deepstat.nn import Linear
-
-    sizes = _parse_hidden(text)
-    return Linear() if not sizes else dataclasses.replace(default, hidden_sizes=sizes)
-
-
-def _parse_hidden(text: str) -> tuple[int, ...]:
-    if text.strip() in ("", "0", "none", "linear"):
-        return ()
-    try:
-        sizes = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        _fail(f"--hidden must be comma-separated layer widths such as 64,64 (or 'linear'). Got {text!r}.")
-    if any(s < 1 for s in sizes):
-        _fail(f"--hidden widths must be positive. Got {text!r}.")
-    return sizes
-
-
-def _is_classifier(family: str, y: pd.Series) -> bool:
-    if family in CLASSIFIER_FAMILIES:
-        return True
-    if not pd.api.types.is_numeric_dtype(y):
-        _fail(
-            f"the target is not numeric (e.g. {y.dropna().iloc[0]!r}); a {family!r} model needs numbers. "
-            "Use --family categorical (or bernoulli) for class labels."
-        )
-    return False
-
-
-def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int):
-    from deepstat.estimators import DeepClassifier, DeepRegressor
-
-    settings = dict(network=_parse_network(hidden, DeepRegressor._default_network), max_epochs=epochs, lr=lr, batch_size=batch_size,
-                    random_state=seed, verbose=verbose)
-    if _is_classifier(family, y):
-        return DeepClassifier(**settings)
-    return DeepRegressor(family=family, **settings)
-
-
-def _train_test(X: pd.DataFrame, y: pd.Series, test_size: float, seed: int):
-    if not 0 < test_size < 1:
-        _fail(f"--test-size must be in (0, 1). Got {test_size}.")
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(y), dtype=bool)
-    test[rng.permutation(len(y))[: max(1, int(round(test_size * len(y))))]] = True
-    return X[~test], X[test], y[~test], y[test]
-
-
-def _print_scores(title: str, scores: dict[str, float]) -> None:
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in scores.items():
-        table.add_row(key, "nan" if value is None or not np.isfinite(value) else f"{value:.4f}")
-    console.print(table)
-
-
-def _load_model_dir(model_dir: Path) -> tuple[Any, dict[str, Any]]:
-    from deepstat import load
-
-    meta_path = model_dir / CLI_FILE
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if not (model_dir / "model").is_dir():
-        _fail(f"DIR {str(model_dir)!r} does not hold a model written by `deepstat fit` (no model/ folder).")
-    return load(model_dir / "model"), meta
-
-
-# ----------------------------------------------------------------------------- commands
 @app.command()
 def fit(
     data: Path = typer.Argument(..., help="CSV file with the inputs and the target."),
@@ -220,7 +69,7 @@ def fit(
     if formula is None:  # a formula may leave incomplete columns out: the model checks the columns it uses
         _check_complete(frame, data)
     if time is not None or event is not None:
-        from deepstat.cli_survival import fit_survival_command
+        from deepstat.cli.survival import fit_survival_command
 
         return fit_survival_command(
             data, frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, lr=lr,
@@ -272,7 +121,7 @@ def predict(
     model, meta = _load_model_dir(model_dir)
     frame = _read_csv(data)
     if "time" in meta:  # a survival model: risk, median survival, survival at the --quantiles times
-        from deepstat.cli_survival import predict_survival_frame
+        from deepstat.cli.survival import predict_survival_frame
 
         if interval is not None:
             _fail("--interval is not defined for survival models; use --quantiles with times, e.g. --quantiles 365,730.")
@@ -325,7 +174,7 @@ def evaluate(
     model, meta = _load_model_dir(model_dir)
     frame = _read_csv(data)
     if "time" in meta:
-        from deepstat.cli_survival import evaluate_survival_scores
+        from deepstat.cli.survival import evaluate_survival_scores
 
         scores = evaluate_survival_scores(model, frame, meta, target)
         _print_scores(f"scores on {data} ({len(frame)} rows)", scores)
@@ -366,7 +215,7 @@ def compare(
     frame = _read_csv(data)
     _check_complete(frame, data)
     if time is not None or event is not None:
-        from deepstat.cli_survival import compare_survival_command
+        from deepstat.cli.survival import compare_survival_command
 
         return compare_survival_command(
             frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
@@ -388,110 +237,3 @@ def compare(
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)
     print_comparison(result, console)
-
-
-@app.command()
-def datasets(
-    name: str = typer.Argument(None, help="A dataset to describe; omit to list them all."),
-    export: Path = typer.Option(None, help="Write the dataset's frame (inputs and target) to this CSV file."),
-) -> None:
-    """List the bundled real datasets, describe one, or export it as CSV."""
-    from deepstat import datasets as ds
-
-    if name is None:
-        listing = ds.list_datasets().drop(columns=["source"], errors="ignore")  # sources: `deepstat datasets NAME`
-        table = Table(title="datasets shipped by installed packages (no download)")
-        for column in listing.columns:
-            table.add_column(str(column))
-        for row in listing.itertuples(index=False):
-            table.add_row(*[str(v) for v in row])
-        console.print(table)
-        return
-    try:
-        dataset = ds.load(name)
-    except ValueError as exc:
-        _fail(str(exc))
-    console.print(f"[bold]{dataset.name}[/bold]: {dataset.description}")
-    console.print(f"target: {dataset.target}; task: {dataset.task}; suggested family: {dataset.family}")
-    console.print(f"{len(dataset.frame)} rows; features: {', '.join(dataset.feature_names)}")
-    console.print(f"source: {dataset.source}")
-    if export is not None:
-        dataset.frame.to_csv(export, index=False)
-        console.print(f"wrote {export}")
-
-
-@app.command()
-def demo(
-    out: Path = typer.Option(Path("deepstat-demo"), help="Folder for the report."),
-    epochs: int = typer.Option(60, help="Maximum epochs of the deep models."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
-) -> None:
-    """The main job: deep NB2 vs Poisson and NB2 GLMs on the RAND HIE doctor visits, table + report."""
-    from deepstat.demo import main as demo_main
-
-    code = demo_main(["--out", str(out), "--max-epochs", str(epochs)] + (["--quiet"] if quiet else []))
-    raise typer.Exit(code)
-
-
-@app.command()
-def experiment(
-    name: str = typer.Argument(None, help="Experiment name (see --list)."),
-    out: Path = typer.Option(Path("deepstat-experiments"), help="Folder for the CSV tables and PNG figures."),
-    list_: bool = typer.Option(False, "--list", help="List the experiments."),
-) -> None:
-    """Run one of the course's foundation experiments and save its tables and figures."""
-    from deepstat import experiments
-
-    if list_ or name is None:
-        for exp in experiments.list_experiments():
-            console.print(exp)
-        return
-    if name not in experiments.list_experiments():
-        _fail(f"unknown experiment {name!r}; choose one of {experiments.list_experiments()}.")
-    result = experiments.run(name)
-    paths = result.save(out / name)
-    console.print(result.summary)
-    for claim, holds in result.claims.items():
-        console.print(f"{'[green]holds[/green]' if holds else '[red]fails[/red]'}  {claim}")
-    console.print(f"wrote {len(paths)} files to {out / name}")
-
-
-def _one_line(exc: BaseException) -> str:
-    """The message on one line: whitespace runs (scikit-learn's multi-line lists) become single spaces."""
-    return " ".join(str(exc).split())
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``deepstat`` script; returns the exit code."""
-    try:
-        app(args=argv, standalone_mode=False)
-    except UserInputError as exc:
-        err_console.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
-        return 2
-    except (ValueError, TypeError, KeyError, FileNotFoundError) as exc:
-        # raised by deepstat's own validation of the data: the message names the problem
-        err_console.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
-        return 2
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("aborted")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence: exit 1 with the reason
-        if "click" in type(exc).__module__:
-            return _click_error(exc)
-        err_console.print(f"[red]internal error[/red] ({type(exc).__name__}): {exc}", highlight=False)
-        return 1
-    return 0
-
-
-def _click_error(exc: Exception) -> int:
-    """Usage errors of click (missing option, bad value): its own message, exit code 2."""
-    show = getattr(exc, "show", None)
-    if callable(show):
-        show()
-    return int(getattr(exc, "exit_code", 2) or 2)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -5,3 +5,18 @@ An adapter validates ``X`` at the public boundary, fits and saves its encoding, 
 gathers by index. Structured targets (``SurvivalTarget``) are named fields, never float columns
 read by position.
 """
+
+from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, register_adapter
+from deepstat.data.batch import AdapterBatch, IndexedBatches, take
+from deepstat.data.image import ImageAdapter
+
+__all__ = [
+    "ADAPTERS",
+    "AdapterBatch",
+    "ImageAdapter",
+    "IndexedBatches",
+    "InputAdapter",
+    "adapter_from_config",
+    "register_adapter",
+    "take",
+]

@@ -9,6 +9,8 @@ read by position.
 from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, register_adapter
 from deepstat.data.batch import AdapterBatch, IndexedBatches, take
 from deepstat.data.image import ImageAdapter
+from deepstat.data.sequence import SequenceAdapter, pad_sequences
+from deepstat.data.sets import SetAdapter
 
 __all__ = [
     "ADAPTERS",
@@ -16,7 +18,10 @@ __all__ = [
     "ImageAdapter",
     "IndexedBatches",
     "InputAdapter",
+    "SequenceAdapter",
+    "SetAdapter",
     "adapter_from_config",
+    "pad_sequences",
     "register_adapter",
     "take",
 ]

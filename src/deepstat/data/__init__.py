@@ -8,6 +8,7 @@ read by position.
 
 from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, register_adapter
 from deepstat.data.batch import AdapterBatch, IndexedBatches, take
+from deepstat.data.graph import GraphAdapter, GraphBatches, NodeAdapter, NodeBatches
 from deepstat.data.image import ImageAdapter
 from deepstat.data.sequence import SequenceAdapter, pad_sequences
 from deepstat.data.sets import SetAdapter
@@ -15,9 +16,13 @@ from deepstat.data.sets import SetAdapter
 __all__ = [
     "ADAPTERS",
     "AdapterBatch",
+    "GraphAdapter",
+    "GraphBatches",
     "ImageAdapter",
     "IndexedBatches",
     "InputAdapter",
+    "NodeAdapter",
+    "NodeBatches",
     "SequenceAdapter",
     "SetAdapter",
     "adapter_from_config",

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
-from deepstat.data import SequenceAdapter, pad_sequences
+from deepstat.data import SequenceAdapter
 
 
 def _sequences(rng, lengths, n_features=3):
@@ -74,11 +74,6 @@ def test_take_equals_slicing(rng):
     assert len(source) == 5 and adapter.n_samples(X) == 5
     assert torch.equal(batch.inputs[0], x[index]) and torch.equal(batch.inputs[1], lengths[index])
     assert torch.equal(batch.target, y[index]) and batch.weight is None
-
-
-def test_pad_sequences_doc():
-    padded, lengths = pad_sequences([torch.ones(1, 2), torch.ones(2, 2)])
-    assert padded.shape == (2, 2, 2) and lengths.tolist() == [1, 2]
 
 
 @pytest.mark.parametrize(

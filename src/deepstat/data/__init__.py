@@ -10,7 +10,8 @@ from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, regi
 from deepstat.data.batch import AdapterBatch, IndexedBatches, take
 from deepstat.data.graph import GraphAdapter, GraphBatches, NodeAdapter, NodeBatches
 from deepstat.data.image import ImageAdapter
-from deepstat.data.sequence import SequenceAdapter, pad_sequences
+from deepstat.data.padded import PaddedAdapter, pad_sequences
+from deepstat.data.sequence import SequenceAdapter
 from deepstat.data.sets import SetAdapter
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "InputAdapter",
     "NodeAdapter",
     "NodeBatches",
+    "PaddedAdapter",
     "SequenceAdapter",
     "SetAdapter",
     "adapter_from_config",

@@ -19,7 +19,6 @@ from sklearn.exceptions import NotFittedError
 from torch import Tensor
 
 from deepstat.nn.networks import InputSpec
-from deepstat.utils.validation import format_values
 
 __all__ = ["InputAdapter", "ADAPTERS", "register_adapter", "adapter_from_config"]
 
@@ -398,7 +397,3 @@ def as_target(value: Any, name: str, caller: str) -> Any:
         return torch.from_numpy(np.ascontiguousarray(arr))
     return value
 
-
-def describe_values(values: Any) -> str:
-    """Short description of offending values for messages."""
-    return format_values(values)

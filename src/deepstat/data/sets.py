@@ -9,13 +9,13 @@ import torch
 from torch import Tensor
 
 from deepstat.data.base import as_float_tensor, register_adapter
-from deepstat.data.sequence import _PaddedAdapter, check_padded, read_ragged
+from deepstat.data.padded import PaddedAdapter, check_padded, read_ragged
 
 __all__ = ["SetAdapter"]
 
 
 @register_adapter
-class SetAdapter(_PaddedAdapter):
+class SetAdapter(PaddedAdapter):
     """Sets of varying size (each an unordered collection of feature vectors), padded with a mask.
 
     ``X`` is either a list of 2-D arrays ``(m_i, F)``, one row per element (padded here with zeros
@@ -77,7 +77,7 @@ class SetAdapter(_PaddedAdapter):
                     f"`mask` of {caller} must be None when `X` is a list of sets (their sizes are read from the arrays). "
                     f"Got {type(mask).__name__} instead."
                 )
-            return read_ragged(X, caller, self.group, self.element, self.what)
+            return read_ragged(X, caller, self.group, self.element)
         t = as_float_tensor(X, "X", caller, self.what)
         if t.ndim != 3:
             raise ValueError(f"`X` of {caller} must be {self.what}. Got an array of shape {tuple(t.shape)} instead.")

@@ -13,6 +13,7 @@ from deepstat.data.image import ImageAdapter
 from deepstat.data.padded import PaddedAdapter, pad_sequences
 from deepstat.data.sequence import SequenceAdapter
 from deepstat.data.sets import SetAdapter
+from deepstat.data.table import TableAdapter
 
 __all__ = [
     "ADAPTERS",
@@ -27,6 +28,7 @@ __all__ = [
     "PaddedAdapter",
     "SequenceAdapter",
     "SetAdapter",
+    "TableAdapter",
     "adapter_from_config",
     "pad_sequences",
     "register_adapter",

@@ -217,8 +217,8 @@ class InputAdapter:
         values = values.to(dtype)
         if not self.normalize:
             return values
-        mean = torch.tensor(getattr(self, f"{prefix}mean_"), dtype=dtype)
-        scale = torch.tensor(getattr(self, f"{prefix}scale_"), dtype=dtype)
+        mean = torch.tensor(getattr(self, f"{prefix}mean_"), dtype=dtype, device=values.device)
+        scale = torch.tensor(getattr(self, f"{prefix}scale_"), dtype=dtype, device=values.device)
         return (values - mean) / scale
 
     # -- persistence -------------------------------------------------------------------------
@@ -332,7 +332,8 @@ def as_float_tensor(X: Any, name: str, caller: str, what: str) -> Tensor:
     """``X`` (numpy array, torch tensor or nested lists) as a real tensor, or a STYLE 7 error.
 
     Integers and booleans become float64; float16/bfloat16 become float32; float32 and float64
-    are kept (no copy of numpy memory).
+    are kept (no copy of numpy memory). A tensor on an accelerator is copied to the CPU: adapters
+    hold their data in host memory and the engine moves each batch to its device.
 
     Raises
     ------
@@ -342,7 +343,7 @@ def as_float_tensor(X: Any, name: str, caller: str, what: str) -> Tensor:
         If ``X`` is complex.
     """
     if isinstance(X, Tensor):
-        t = X.detach()
+        t = X.detach().cpu()
     else:
         if hasattr(X, "to_numpy"):  # pandas
             X = X.to_numpy()

@@ -68,7 +68,7 @@ def _read_graph(g: Any, name: str, caller: str) -> tuple[Tensor, Tensor, Tensor 
                 f"Got shape {tuple(edge_attr.shape)} instead."
             )
         check_finite_at(edge_attr, f"{name}.edge_attr", caller, ("edge",))
-    return x, edge_index.to(torch.int64), edge_attr
+    return x, edge_index.cpu().to(torch.int64), edge_attr
 
 
 class _GraphBase(InputAdapter):
@@ -334,7 +334,7 @@ def _per_masked(value: Any, name: str, nodes: Tensor, n_nodes: int, caller: str)
 
 
 def _check_node_mask(mask: Any, n_nodes: int, caller: str) -> Tensor:
-    t = mask.detach() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
+    t = mask.detach().cpu() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
     if t.dtype != torch.bool:
         raise TypeError(
             f"`mask` of {caller} must be a boolean array with one entry per node (True at the scored nodes). "

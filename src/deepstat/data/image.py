@@ -75,7 +75,12 @@ class ImageAdapter(InputAdapter):
     def _fit(self, X: Any, caller: str, **kwargs: Any) -> None:
         t = self._validate(X, caller)
         C = t.shape[1]
-        self.set_statistics(t.transpose(0, 1).reshape(C, -1).T)  # (n * pixels, C)
+        if self.normalize:  # one channel at a time in float64: no float64 copy of the whole array
+            mean = [float(t[:, c].to(torch.float64).mean()) for c in range(C)]
+            sd = [float(t[:, c].to(torch.float64).sub(m).square().mean().sqrt()) for c, m in enumerate(mean)]
+            self.mean_, self.scale_ = mean, [v if v > 0 else 1.0 for v in sd]
+        else:
+            self.mean_, self.scale_ = [0.0] * C, [1.0] * C
         self.input_spec_ = InputSpec("image", C, tuple(t.shape[1:]))
 
     def transform(self, X: Any, caller: str | None = None, **kwargs: Any) -> Tensor:
@@ -93,8 +98,8 @@ class ImageAdapter(InputAdapter):
         if not self.normalize:
             return t.to(dtype)
         view = (1, -1) + (1,) * (t.ndim - 2)  # broadcast over the channel axis
-        mean = torch.tensor(self.mean_, dtype=dtype).view(view)
-        scale = torch.tensor(self.scale_, dtype=dtype).view(view)
+        mean = torch.tensor(self.mean_, dtype=dtype, device=t.device).view(view)
+        scale = torch.tensor(self.scale_, dtype=dtype, device=t.device).view(view)
         return (t.to(dtype) - mean) / scale
 
     def n_samples(self, X: Any, **kwargs: Any) -> int:

@@ -94,7 +94,7 @@ class SequenceAdapter(PaddedAdapter):
 
 
 def _check_lengths(lengths: Any, n: int, T: int, caller: str) -> Tensor:
-    t = lengths.detach() if isinstance(lengths, Tensor) else torch.as_tensor(_as_int_array(lengths, caller))
+    t = lengths.detach().cpu() if isinstance(lengths, Tensor) else torch.as_tensor(_as_int_array(lengths, caller))
     if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
         raise TypeError(f"`lengths` of {caller} must be integers (the number of valid steps). Got dtype {t.dtype} instead.")
     if t.shape != (n,):

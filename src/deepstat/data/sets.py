@@ -94,7 +94,7 @@ class SetAdapter(PaddedAdapter):
 
 
 def _check_mask(mask: Any, shape: tuple[int, int], caller: str) -> Tensor:
-    t = mask.detach() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
+    t = mask.detach().cpu() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
     if t.dtype != torch.bool:
         raise TypeError(
             f"`mask` of {caller} must be a boolean array (True at the elements of each set). Got dtype {t.dtype} instead. "

@@ -181,6 +181,8 @@ def test_node_mask_is_checked(big):
     y = torch.zeros(10)
     with pytest.raises(TypeError, match="`mask` of Caller must be a boolean array with one entry per node"):
         adapter.batches(big, y, mask=torch.tensor([0, 1, 2]), caller="Caller")
+    with pytest.raises(TypeError, match="Got dtype object instead"):
+        adapter.batches(big, y, mask=np.array([None] * 10), caller="Caller")
     with pytest.raises(ValueError, match=r"`mask` of Caller must have shape \(10,\)"):
         adapter.batches(big, y, mask=torch.ones(9, dtype=torch.bool), caller="Caller")
     with pytest.raises(ValueError, match="must select at least one node"):

@@ -334,12 +334,14 @@ def _per_masked(value: Any, name: str, nodes: Tensor, n_nodes: int, caller: str)
 
 
 def _check_node_mask(mask: Any, n_nodes: int, caller: str) -> Tensor:
-    t = mask.detach().cpu() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
-    if t.dtype != torch.bool:
+    arr = None if isinstance(mask, Tensor) else np.asarray(mask)
+    dtype = mask.dtype if arr is None else arr.dtype
+    if dtype not in (torch.bool, np.dtype(bool)):
         raise TypeError(
             f"`mask` of {caller} must be a boolean array with one entry per node (True at the scored nodes). "
-            f"Got dtype {t.dtype} instead. For node ids use a mask: m = torch.zeros(n_nodes, dtype=torch.bool); m[ids] = True."
+            f"Got dtype {dtype} instead. For node ids use a mask: m = torch.zeros(n_nodes, dtype=torch.bool); m[ids] = True."
         )
+    t = mask.detach().cpu() if arr is None else torch.from_numpy(arr)
     if tuple(t.shape) != (n_nodes,):
         raise ValueError(f"`mask` of {caller} must have shape ({n_nodes},), one entry per node of `X`. Got shape {tuple(t.shape)} instead.")
     if not bool(t.any()):

@@ -94,12 +94,14 @@ class SetAdapter(PaddedAdapter):
 
 
 def _check_mask(mask: Any, shape: tuple[int, int], caller: str) -> Tensor:
-    t = mask.detach().cpu() if isinstance(mask, Tensor) else torch.from_numpy(np.asarray(mask))
-    if t.dtype != torch.bool:
+    arr = None if isinstance(mask, Tensor) else np.asarray(mask)
+    dtype = mask.dtype if arr is None else arr.dtype
+    if dtype not in (torch.bool, np.dtype(bool)):
         raise TypeError(
-            f"`mask` of {caller} must be a boolean array (True at the elements of each set). Got dtype {t.dtype} instead. "
+            f"`mask` of {caller} must be a boolean array (True at the elements of each set). Got dtype {dtype} instead. "
             "Use mask.astype(bool) for a 0/1 array."
         )
+    t = mask.detach().cpu() if arr is None else torch.from_numpy(arr)
     if tuple(t.shape) != shape:
         raise ValueError(f"`mask` of {caller} must have shape {shape}, as `X` has (sets, elements). Got shape {tuple(t.shape)} instead.")
     empty = ~t.any(dim=1)

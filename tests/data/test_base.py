@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-import torch
 
 from deepstat.data import ADAPTERS, GraphAdapter, ImageAdapter, InputAdapter, NodeAdapter, SequenceAdapter, SetAdapter, TableAdapter
 from deepstat.data import adapter_from_config, register_adapter
-from deepstat.data.base import as_float_tensor, check_finite_at
 
 
 def test_every_adapter_is_registered():
@@ -37,23 +34,3 @@ def test_register_needs_a_name():
 
     with pytest.raises(ValueError, match="`name` of Nameless must be a non-empty string"):
         register_adapter(Nameless)
-
-
-def test_as_float_tensor_keeps_floats_and_widens_the_rest():
-    f32 = np.zeros(3, dtype=np.float32)
-    assert as_float_tensor(f32, "X", "C", "an array").dtype == torch.float32
-    assert as_float_tensor(np.arange(3), "X", "C", "an array").dtype == torch.float64
-    assert as_float_tensor(np.array([True]), "X", "C", "an array").dtype == torch.float64
-    assert as_float_tensor(torch.zeros(2, dtype=torch.float16), "X", "C", "an array").dtype == torch.float32
-    assert as_float_tensor(np.zeros(2, dtype=np.float16), "X", "C", "an array").dtype == torch.float32
-    with pytest.raises(TypeError, match="`X` of C must be an array of numbers. Got ndarray of dtype object"):
-        as_float_tensor(np.array([object()]), "X", "C", "an array")
-
-
-def test_check_finite_at_names_the_position():
-    t = torch.zeros(2, 3, 4)
-    t[1, 2, 3] = float("nan")
-    with pytest.raises(ValueError, match=r"`X` of C must contain only finite values. Got 1 NaN .* sequence 1, step 2, feature 3 \(nan\)"):
-        check_finite_at(t, "X", "C", ("sequence", "step"))
-    with pytest.raises(ValueError, match=r"graph 7, node 2, feature 3"):
-        check_finite_at(t[1], "X", "C", ("graph", "node"), leading=(7,))

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from deepstat.data.base import InputAdapter, as_float_tensor, as_target, check_finite_at, register_adapter
+from deepstat.data.base import InputAdapter, register_adapter
 from deepstat.data.batch import AdapterBatch, check_rows, n_rows, take
+from deepstat.data.validation import as_float_tensor, as_target, check_finite_at
 from deepstat.nn.networks import InputSpec
 
 __all__ = ["GraphAdapter", "NodeAdapter", "GraphBatches", "NodeBatches"]
@@ -211,6 +212,20 @@ class GraphBatches:
         One weight per graph.
     caller : str, default="GraphBatches"
         Named in error messages.
+
+    Raises
+    ------
+    ValueError
+        If ``target`` or ``weight`` does not have one entry per graph.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch_geometric.data import Data
+    >>> graphs = [Data(x=torch.ones(n, 1), edge_index=torch.zeros(2, 0, dtype=torch.long)) for n in (2, 3, 1)]
+    >>> batch = GraphBatches(graphs, torch.tensor([0.0, 1.0, 2.0])).take(torch.tensor([2, 1]))
+    >>> batch.inputs.batch, batch.target
+    (tensor([0, 1, 1, 1]), tensor([2., 1.]))
     """
 
     def __init__(self, graphs: list[Any], target: Any, weight: Tensor | None = None, caller: str = "GraphBatches") -> None:
@@ -362,6 +377,15 @@ class NodeBatches:
         One entry per observed node, in the order of ``nodes``.
     weight : Tensor or None, default=None
         One weight per observed node.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch_geometric.data import Data
+    >>> g = Data(x=torch.ones(4, 1), edge_index=torch.tensor([[0, 1], [1, 2]]))
+    >>> batch = NodeBatches(g, torch.tensor([1, 3]), torch.tensor([10.0, 30.0])).take(torch.tensor([1]))
+    >>> batch.select, batch.target, batch.inputs is g
+    (tensor([3]), tensor([30.]), True)
     """
 
     def __init__(self, graph: Any, nodes: Tensor, target: Any, weight: Tensor | None = None) -> None:

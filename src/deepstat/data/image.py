@@ -7,8 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from deepstat.data.base import InputAdapter, as_float_tensor, as_target, check_finite_at, register_adapter
+from deepstat.data.base import InputAdapter, register_adapter
 from deepstat.data.batch import IndexedBatches
+from deepstat.data.validation import as_float_tensor, as_target, check_finite_at
 from deepstat.nn.networks import InputSpec
 
 __all__ = ["ImageAdapter"]

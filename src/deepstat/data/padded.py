@@ -8,8 +8,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from deepstat.data.base import InputAdapter, as_float_tensor, as_target, check_finite_at
+from deepstat.data.base import InputAdapter
 from deepstat.data.batch import IndexedBatches
+from deepstat.data.validation import as_float_tensor, as_target, check_finite_at
 from deepstat.nn.networks import InputSpec
 
 __all__ = ["pad_sequences", "read_ragged", "check_padded", "PaddedAdapter"]

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from deepstat.data.base import as_float_tensor, register_adapter
+from deepstat.data.base import register_adapter
 from deepstat.data.padded import PaddedAdapter, check_padded, read_ragged
+from deepstat.data.validation import as_float_tensor
 
 __all__ = ["SequenceAdapter"]
 

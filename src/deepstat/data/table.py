@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from deepstat.data.base import InputAdapter, as_target, register_adapter
+from deepstat.data.base import InputAdapter, register_adapter
 from deepstat.data.batch import IndexedBatches
+from deepstat.data.validation import as_target
 from deepstat.nn.networks import InputSpec
 from deepstat.utils.tabular import TabularPreprocessor
 

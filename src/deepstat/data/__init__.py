@@ -5,3 +5,32 @@ An adapter validates ``X`` at the public boundary, fits and saves its encoding, 
 gathers by index. Structured targets (``SurvivalTarget``) are named fields, never float columns
 read by position.
 """
+
+from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, register_adapter
+from deepstat.data.batch import AdapterBatch, IndexedBatches, take
+from deepstat.data.graph import GraphAdapter, GraphBatches, NodeAdapter, NodeBatches
+from deepstat.data.image import ImageAdapter
+from deepstat.data.padded import PaddedAdapter, pad_sequences
+from deepstat.data.sequence import SequenceAdapter
+from deepstat.data.sets import SetAdapter
+from deepstat.data.table import TableAdapter
+
+__all__ = [
+    "ADAPTERS",
+    "AdapterBatch",
+    "GraphAdapter",
+    "GraphBatches",
+    "ImageAdapter",
+    "IndexedBatches",
+    "InputAdapter",
+    "NodeAdapter",
+    "NodeBatches",
+    "PaddedAdapter",
+    "SequenceAdapter",
+    "SetAdapter",
+    "TableAdapter",
+    "adapter_from_config",
+    "pad_sequences",
+    "register_adapter",
+    "take",
+]

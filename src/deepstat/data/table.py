@@ -1,0 +1,152 @@
+"""Tables (numpy arrays, pandas DataFrames) through :class:`~deepstat.utils.TabularPreprocessor`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from deepstat.data.base import InputAdapter, register_adapter
+from deepstat.data.batch import IndexedBatches
+from deepstat.data.validation import as_target
+from deepstat.nn.networks import InputSpec
+from deepstat.utils.tabular import TabularPreprocessor
+
+__all__ = ["TableAdapter"]
+
+
+@register_adapter
+class TableAdapter(InputAdapter):
+    """A table, encoded by :class:`~deepstat.utils.TabularPreprocessor` behind the adapter interface.
+
+    The encoding (one-hot coding of categorical columns, centring and scaling of numeric ones) is
+    the preprocessor's, unchanged; this class adds ``input_spec_``
+    (``InputSpec("table", p, (p,))`` for ``p`` encoded columns), tensors and a batch source.
+
+    Parameters
+    ----------
+    normalize : bool, default=True
+        Standardise numeric columns (the preprocessor's ``standardize``).
+    drop_first : bool, default=False
+        Reference coding of categorical columns (the preprocessor's ``drop_first``).
+    dtype : {"float32", "float64"} or None, default=None
+        See :class:`~deepstat.data.InputAdapter`.
+
+    Attributes
+    ----------
+    preprocessor_ : TabularPreprocessor
+        The fitted encoding.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :class:`~deepstat.utils.TabularPreprocessor` (non-numeric values, NaN, unseen
+        categories, missing columns, a different number of features than in fit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adapter = TableAdapter().fit(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    >>> adapter.input_spec_
+    InputSpec(kind='table', n_features=2, shape=(2,), n_edge_features=0)
+    >>> adapter.transform(np.array([[2.0, 4.0]]))
+    tensor([[0., 0.]], dtype=torch.float64)
+    """
+
+    name = "table"
+    kind = "table"
+    stat_fields = {}
+
+    def __init__(self, normalize: bool = True, drop_first: bool = False, dtype: Literal["float32", "float64"] | None = None) -> None:
+        super().__init__(normalize=normalize, dtype=dtype)
+        if not isinstance(drop_first, bool):
+            raise TypeError(f"`drop_first` of TableAdapter must be a bool. Got {drop_first!r} instead.")
+        self.drop_first = drop_first
+
+    def __repr__(self) -> str:
+        return f"TableAdapter(normalize={self.normalize!r}, drop_first={self.drop_first!r}, dtype={self.dtype!r})"
+
+    def fit(self, X: Any, caller: str | None = None, weight: Any = None) -> TableAdapter:  # type: ignore[override]
+        """Learn the encoding; ``weight`` (one per row) makes centring and scaling weighted."""
+        preprocessor = TabularPreprocessor(standardize=self.normalize, drop_first=self.drop_first)
+        Z = preprocessor.fit_transform(X, caller or type(self).__name__, None if weight is None else np.asarray(weight))
+        self.preprocessor_ = preprocessor
+        self.input_spec_ = InputSpec("table", int(Z.shape[1]), (int(Z.shape[1]),))
+        return self
+
+    def transform(self, X: Any, caller: str | None = None, **kwargs: Any) -> Tensor:
+        """Return the encoded table, a tensor ``(n, p)``."""
+        caller = caller or type(self).__name__
+        self.check_fitted(caller)
+        Z = torch.from_numpy(np.ascontiguousarray(self.preprocessor_.transform(X, caller)))
+        return Z.to(self.out_dtype(Z.dtype))
+
+    def fit_transform(self, X: Any, caller: str | None = None, weight: Any = None) -> Tensor:  # type: ignore[override]
+        """``fit(X, weight=weight)`` then ``transform(X)``."""
+        return self.fit(X, caller, weight=weight).transform(X, caller)
+
+    def n_samples(self, X: Any, **kwargs: Any) -> int:
+        """Number of rows."""
+        return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+    def batches(self, X: Any, target: Any, weight: Any = None, caller: str | None = None, **kwargs: Any) -> IndexedBatches:
+        """Batch source over ``transform(X)``: ``take(index)`` gathers rows."""
+        caller = caller or type(self).__name__
+        return IndexedBatches(self.transform(X, caller), as_target(target, "target", caller), as_target(weight, "weight", caller), caller)
+
+    def to_config(self) -> dict[str, Any]:
+        """A JSON-ready dict: settings, ``input_spec`` and the preprocessor's state (``null`` before fit)."""
+        fitted = getattr(self, "input_spec_", None) is not None
+        return {
+            "name": self.name,
+            "normalize": self.normalize,
+            "drop_first": self.drop_first,
+            "dtype": self.dtype,
+            "input_spec": self.input_spec_.to_config() if fitted else None,
+            "preprocessor": self.preprocessor_.to_dict() if fitted else None,
+        }
+
+    @classmethod
+    def from_config(cls, config: Any, source: str = "load") -> TableAdapter:
+        """Rebuild from :meth:`to_config`, checking every field (see :meth:`InputAdapter.from_config`)."""
+
+        def fail(name: str, expected: str, found: Any = "no such field") -> ValueError:
+            return ValueError(f"`adapter.{name}` of {source} must be {expected}. Got {found!r:.100} instead.")
+
+        if not isinstance(config, Mapping):
+            raise ValueError(f"`adapter` of {source} must be an object. Got {config!r:.100} instead.")
+        expected = {"name", "normalize", "drop_first", "dtype", "input_spec", "preprocessor"}
+        if set(config) != expected:
+            unknown, missing = sorted(set(config) - expected), sorted(expected - set(config))
+            raise fail(missing[0], "present") if missing else fail("fields", f"only {sorted(expected)}", unknown)
+        if config["name"] != cls.name:
+            raise fail("name", repr(cls.name), config["name"])
+        for flag in ("normalize", "drop_first"):
+            if not isinstance(config[flag], bool):
+                raise fail(flag, "a bool", config[flag])
+        if config["dtype"] not in (None, "float32", "float64"):
+            raise fail("dtype", "'float32', 'float64' or null", config["dtype"])
+        adapter = cls(config["normalize"], config["drop_first"], config["dtype"])
+        if config["input_spec"] is None or config["preprocessor"] is None:
+            if config["input_spec"] is not None or config["preprocessor"] is not None:
+                raise fail("input_spec", "null together with `preprocessor` (an unfitted adapter)", config["input_spec"])
+            return adapter
+        spec = cls._spec_from_config(config["input_spec"], fail)
+        preprocessor = TabularPreprocessor.from_dict(config["preprocessor"], f"{source} (adapter)")
+        if preprocessor.standardize != adapter.normalize or preprocessor.drop_first != adapter.drop_first:
+            raise fail("preprocessor.standardize", f"{adapter.normalize!r} with drop_first {adapter.drop_first!r}, as the adapter's settings", preprocessor.standardize)
+        if len(preprocessor.columns_out) != spec.n_features:
+            raise fail("input_spec.n_features", f"{len(preprocessor.columns_out)}, the preprocessor's encoded columns", spec.n_features)
+        adapter.preprocessor_, adapter.input_spec_ = preprocessor, spec
+        return adapter
+
+    @classmethod
+    def _check_spec(cls, spec: InputSpec) -> tuple[str, str] | None:
+        if spec.shape != (spec.n_features,):
+            return "shape", f"[n_features] = [{spec.n_features}]"
+        if spec.n_edge_features:
+            return "n_edge_features", "0"
+        return None

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from deepstat.data import AdapterBatch, IndexedBatches, take
+from deepstat.data import Batch, IndexedBatches, take
 
 
 @dataclass
@@ -35,11 +35,11 @@ def test_take_refuses_other_objects():
 
 
 def test_adapter_batch_has_the_engine_batch_interface():
-    batch = AdapterBatch((torch.zeros(3, 2), torch.tensor([1, 2, 2])), torch.ones(3), torch.tensor([1.0, 2.0, 3.0]))
+    batch = Batch((torch.zeros(3, 2), torch.tensor([1, 2, 2])), torch.ones(3), torch.tensor([1.0, 2.0, 3.0]))
     assert len(batch) == 3 and float(batch.total_weight()) == 6.0
     moved = batch.to("cpu")
     assert isinstance(moved.inputs, tuple) and moved.select is None
-    assert len(AdapterBatch(torch.zeros(4), _Target(torch.zeros(4), torch.zeros(4)))) == 4
+    assert len(Batch(torch.zeros(4), _Target(torch.zeros(4), torch.zeros(4)))) == 4
 
 
 def test_indexed_batches_checks_rows():

@@ -7,7 +7,7 @@ read by position.
 """
 
 from deepstat.data.base import ADAPTERS, InputAdapter, adapter_from_config, register_adapter
-from deepstat.data.batch import AdapterBatch, IndexedBatches, take
+from deepstat.data.batch import Batch, IndexedBatches, take
 from deepstat.data.graph import GraphAdapter, GraphBatches, NodeAdapter, NodeBatches
 from deepstat.data.image import ImageAdapter
 from deepstat.data.padded import PaddedAdapter, pad_sequences
@@ -17,7 +17,7 @@ from deepstat.data.table import TableAdapter
 
 __all__ = [
     "ADAPTERS",
-    "AdapterBatch",
+    "Batch",
     "GraphAdapter",
     "GraphBatches",
     "ImageAdapter",

@@ -189,7 +189,7 @@ class InputAdapter:
         Returns
         -------
         source
-            ``take(index)`` returns an :class:`~deepstat.data.batch.AdapterBatch`.
+            ``take(index)`` returns an :class:`~deepstat.data.batch.Batch`.
         """
         raise NotImplementedError
 

@@ -1,10 +1,9 @@
-"""A recursive gather by index, and the batch that the adapters' sources return.
+"""The batch protocol's data structures: a recursive gather by index and the :class:`Batch` itself.
 
-``deepstat.data`` sits below ``deepstat.train`` (STYLE 1.1), so it cannot return the engine's
-``deepstat.train.data.Batch``. :class:`AdapterBatch` has the same attributes and methods
-(``inputs``, ``target``, ``weight``, ``len()``, ``to(device)``, ``total_weight()``), so the engine
-consumes it by duck typing, and adds ``select``: the positions of the network's output that the
-loss reads (the scored nodes of one graph), ``None`` meaning all of them.
+The one definition of a batch: the adapters' sources return it and the engine
+(:mod:`deepstat.train`, which re-exports it) feeds it to the module and the objective.
+``select`` marks the positions of the network's output that the loss reads (the scored nodes of
+one graph, the valid steps of padded sequences), ``None`` meaning all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-__all__ = ["take", "move", "AdapterBatch", "IndexedBatches"]
+__all__ = ["take", "move", "n_rows", "Batch", "IndexedBatches"]
 
 
 def take(obj: Any, index: Tensor) -> Any:
@@ -96,8 +95,8 @@ def n_rows(obj: Any) -> int:
 
 
 @dataclass
-class AdapterBatch:
-    """One batch from an adapter's source, with the attributes of the engine's ``Batch``.
+class Batch:
+    """One batch as the engine feeds it to the module and the objective.
 
     Parameters
     ----------
@@ -115,7 +114,7 @@ class AdapterBatch:
     Examples
     --------
     >>> import torch
-    >>> b = AdapterBatch(torch.zeros(3, 2), torch.ones(3))
+    >>> b = Batch(torch.zeros(3, 2), torch.ones(3))
     >>> len(b), b.total_weight()
     (3, 3)
     """
@@ -125,9 +124,9 @@ class AdapterBatch:
     weight: Tensor | None = None
     select: Tensor | None = None
 
-    def to(self, device: torch.device | str) -> AdapterBatch:
+    def to(self, device: torch.device | str) -> Batch:
         """Return the batch with every tensor moved to ``device``."""
-        return AdapterBatch(move(self.inputs, device), move(self.target, device), move(self.weight, device), move(self.select, device))
+        return Batch(move(self.inputs, device), move(self.target, device), move(self.weight, device), move(self.select, device))
 
     def __len__(self) -> int:
         """Number of observations: the length of ``weight``, else of ``target``."""
@@ -194,6 +193,6 @@ class IndexedBatches:
     def __len__(self) -> int:
         return self.n
 
-    def take(self, index: Tensor) -> AdapterBatch:
+    def take(self, index: Tensor) -> Batch:
         """Return the batch of positions ``index`` (one gather per tensor)."""
-        return AdapterBatch(take(self.inputs, index), take(self.target, index), take(self.weight, index))
+        return Batch(take(self.inputs, index), take(self.target, index), take(self.weight, index))

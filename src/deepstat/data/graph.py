@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from deepstat.data.base import InputAdapter, register_adapter
-from deepstat.data.batch import AdapterBatch, check_rows, n_rows, take
+from deepstat.data.batch import Batch, check_rows, n_rows, take
 from deepstat.data.validation import as_float_tensor, as_target, check_finite_at
 from deepstat.nn.networks import InputSpec
 
@@ -239,10 +239,10 @@ class GraphBatches:
     def __len__(self) -> int:
         return len(self.graphs)
 
-    def take(self, index: Tensor) -> AdapterBatch:
+    def take(self, index: Tensor) -> Batch:
         """The selected graphs as one PyG ``Batch`` (nodes stacked, ``batch`` vector) with their targets."""
         inputs = self._batch.from_data_list([self.graphs[i] for i in index.tolist()])
-        return AdapterBatch(inputs, take(self.target, index), take(self.weight, index))
+        return Batch(inputs, take(self.target, index), take(self.weight, index))
 
 
 @register_adapter
@@ -394,6 +394,6 @@ class NodeBatches:
     def __len__(self) -> int:
         return int(self.nodes.shape[0])
 
-    def take(self, index: Tensor) -> AdapterBatch:
+    def take(self, index: Tensor) -> Batch:
         """The whole graph, with ``select = nodes[index]`` and the targets of those nodes."""
-        return AdapterBatch(self.graph, take(self.target, index), take(self.weight, index), select=self.nodes[index])
+        return Batch(self.graph, take(self.target, index), take(self.weight, index), select=self.nodes[index])

@@ -4,9 +4,9 @@ stopping, schedules, checkpoints and DDP (see DESIGN.md, train/)."""
 from deepstat.train.callbacks import Callback
 from deepstat.train.checkpoint import load_checkpoint, save_checkpoint
 from deepstat.train.config import TrainConfig
-from deepstat.train.data import Batch, BatchSource, SubsetBatches, TensorBatches, split_validation
+from deepstat.train.data import Batch, BatchSource, SubsetBatches, TensorBatches, n_rows, split_validation, take
 from deepstat.train.distributed import init_distributed, is_main_process
-from deepstat.train.engine import NoImprovementWarning, TrainingDivergedError, fit_module
+from deepstat.train.engine import NoImprovementWarning, Objective, TrainingDivergedError, default_objective, fit_module
 from deepstat.train.history import History
 from deepstat.train.optim import make_optimizer, make_scheduler, penalized_parameters, penalty_term
 from deepstat.train.progress import EpochProgress
@@ -23,6 +23,10 @@ __all__ = [
     "NoImprovementWarning",
     "TrainingDivergedError",
     "fit_module",
+    "default_objective",
+    "Objective",
+    "take",
+    "n_rows",
     "init_distributed",
     "is_main_process",
     "load_checkpoint",

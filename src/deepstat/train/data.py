@@ -10,94 +10,21 @@ implement ``__len__`` and ``take``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import Tensor
 
-__all__ = ["Batch", "BatchSource", "TensorBatches", "SubsetBatches", "split_validation"]
+from deepstat.data.batch import Batch, move, n_rows, take
+
+__all__ = ["Batch", "BatchSource", "TensorBatches", "SubsetBatches", "split_validation", "take", "n_rows"]
 
 
-def _move(obj: Any, device: torch.device | str) -> Any:
-    """Move a tensor, a tuple/list of tensors, or any object with ``.to`` to ``device``."""
-    if isinstance(obj, Tensor):
-        return obj.to(device)
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(_move(o, device) for o in obj)
-    if hasattr(obj, "to"):
-        return obj.to(device)
-    return obj
-
-
-def _take(obj: Any, index: Tensor) -> Any:
-    """Gather rows ``index`` of a tensor, or of every tensor in a tuple/list."""
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(o[index] for o in obj)
-    return obj[index]
-
-
-def _n_rows(obj: Any) -> int:
-    if isinstance(obj, (tuple, list)):
-        return int(obj[0].shape[0])
-    return int(obj.shape[0])
-
-
-@dataclass
-class Batch:
-    """One batch as the engine feeds it to the module and the loss.
-
-    Parameters
-    ----------
-    inputs : Tensor or object
-        What the module's ``forward`` accepts: a tensor of shape ``(n, ...)``, a tuple of
-        tensors, or any object (a PyTorch Geometric ``Batch``, a padded sequence tuple).
-    target : Tensor or object
-        What the loss takes as its second argument, usually a tensor of shape ``(n, ...)``.
-    weight : Tensor or None, default=None
-        Per-observation weights of shape ``(n,)``; ``None`` means all ones.
-
-    Examples
-    --------
-    >>> import torch
-    >>> b = Batch(torch.zeros(3, 2), torch.ones(3), None)
-    >>> len(b)
-    3
-    """
-
-    inputs: Any
-    target: Any
-    weight: Tensor | None = None
-
-    def to(self, device: torch.device | str) -> Batch:
-        """Return the batch with every tensor moved to ``device``.
-
-        Parameters
-        ----------
-        device : torch.device or str
-            Target device.
-
-        Returns
-        -------
-        Batch
-            A new batch (tensors already on ``device`` are not copied).
-        """
-        weight = None if self.weight is None else self.weight.to(device)
-        return Batch(_move(self.inputs, device), _move(self.target, device), weight)
-
-    def __len__(self) -> int:
-        """Number of observations: the length of ``weight``, else of ``target``."""
-        if self.weight is not None:
-            return int(self.weight.shape[0])
-        if isinstance(self.target, Tensor):
-            return int(self.target.shape[0])
-        return len(self.target)
-
-    def total_weight(self) -> Tensor | int:
-        """Sum of the weights, or the number of observations when ``weight`` is None."""
-        return len(self) if self.weight is None else self.weight.sum()
+# the batch, the recursive gather and the row count are defined once, in the data layer
+_move, _take, _n_rows = move, take, n_rows
 
 
 @runtime_checkable
@@ -120,8 +47,9 @@ class TensorBatches:
     ----------
     inputs : Tensor or sequence of Tensor
         Inputs of shape ``(n, ...)``, or several such tensors (passed to the module as a tuple).
-    target : Tensor
-        Targets of shape ``(n, ...)``.
+    target : Tensor or structured target
+        Targets of shape ``(n, ...)``, or a structured target (a dataclass of such tensors, e.g.
+        ``SurvivalTarget``; a tuple or dict of tensors), gathered field by field.
     weight : Tensor or None, default=None
         Per-observation weights of shape ``(n,)``.
 
@@ -152,6 +80,11 @@ class TensorBatches:
         named = [("inputs", t) for t in tensors] + [("target", target)]
         if weight is not None:
             named.append(("weight", weight))
+        structured = not isinstance(target, Tensor) and (
+            dataclasses.is_dataclass(target) or isinstance(target, (tuple, list, Mapping))
+        )
+        if structured:
+            named = [item for item in named if item[0] != "target"] + [("target", _first_tensor(target, "target"))]
         for name, value in named:
             if not isinstance(value, Tensor):
                 raise TypeError(
@@ -193,7 +126,22 @@ class TensorBatches:
         Batch
         """
         weight = None if self.weight is None else self.weight[index]
-        return Batch(_take(self.inputs, index), self.target[index], weight)
+        return Batch(take(self.inputs, index), take(self.target, index), weight)
+
+
+def _first_tensor(obj: Any, name: str) -> Tensor:
+    """The first tensor of a structured target (its rows count the observations)."""
+    if isinstance(obj, Tensor):
+        return obj
+    parts = (
+        list(obj) if isinstance(obj, (tuple, list))
+        else list(obj.values()) if isinstance(obj, Mapping)
+        else [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+    )
+    for part in parts:
+        if isinstance(part, Tensor) or dataclasses.is_dataclass(part) or isinstance(part, (tuple, list, Mapping)):
+            return _first_tensor(part, name)
+    raise TypeError(f"`{name}` of TensorBatches must hold at least one torch.Tensor. Got {type(obj).__name__} without one instead.")
 
 
 class SubsetBatches:

@@ -30,9 +30,38 @@ from deepstat.train.state import restore_training_state, write_training_state
 from deepstat.utils import resolve_seed, torch_threads
 from deepstat.utils.validation import user_stacklevel
 
-__all__ = ["fit_module", "NoImprovementWarning", "TrainingDivergedError"]
+__all__ = ["fit_module", "default_objective", "Objective", "NoImprovementWarning", "TrainingDivergedError"]
 
 LossFn = Callable[..., Tensor]
+# objective(module, batch) -> (loss_sum, weight_sum): the summed loss of the batch and what it is a sum over
+Objective = Callable[[nn.Module, Batch], tuple[Tensor, Tensor]]
+
+
+def default_objective(loss: LossFn) -> Objective:
+    """The engine's objective for ``loss``: ``loss(module(batch.inputs)[batch.select], batch.target, weight)``.
+
+    Returns ``(loss_sum, weight_sum)``: the summed loss of the batch's scored outputs and their
+    total weight (their number without weights). An ELBO or a denoising objective is another
+    function with the same signature (in :mod:`deepstat.losses`), passed as ``objective=``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> sse = lambda eta, y, *, weight=None, reduction="sum": ((eta[:, 0] - y) ** 2).sum()
+    >>> batch = Batch(torch.zeros(4, 1), torch.ones(2), select=torch.tensor([0, 3]))
+    >>> default_objective(sse)(torch.nn.Identity(), batch)
+    (tensor(2.), tensor(2.))
+    """
+
+    def objective(module: nn.Module, batch: Batch) -> tuple[Tensor, Tensor]:
+        eta = module(batch.inputs)
+        if batch.select is not None:
+            eta = eta[batch.select]
+        total = loss(eta, batch.target, weight=batch.weight, reduction="sum")
+        weight = batch.weight.sum() if batch.weight is not None else torch.tensor(float(len(batch)), dtype=total.dtype, device=total.device)
+        return total, weight
+
+    return objective
 
 
 class NoImprovementWarning(UserWarning):
@@ -50,10 +79,12 @@ class TrainingDivergedError(FloatingPointError, RuntimeError):
     history: History | None = None
 
 
-def _check_arguments(module: Any, loss: Any, train: Any, config: Any, validation: Any, callbacks: Any) -> None:
+def _check_arguments(module: Any, loss: Any, train: Any, config: Any, validation: Any, callbacks: Any, objective: Any = None) -> None:
     if not isinstance(module, nn.Module):
         raise TypeError(f"`module` of fit_module must be a torch.nn.Module. Got {type(module).__name__} instead.")
-    if not callable(loss):
+    if objective is not None and not callable(objective):
+        raise TypeError(f"`objective` of fit_module must be callable (module, batch) -> (loss_sum, weight_sum). Got {type(objective).__name__} instead.")
+    if objective is None and not callable(loss):
         raise TypeError(f"`loss` of fit_module must be callable. Got {type(loss).__name__} instead.")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"`config` of fit_module must be a TrainConfig. Got {type(config).__name__} instead.")
@@ -82,6 +113,7 @@ def fit_module(
     *,
     validation: BatchSource | None = None,
     callbacks: Sequence[Callback] = (),
+    objective: Objective | None = None,
 ) -> History:
     r"""Train ``module`` in place by minimising the weighted mean of ``loss`` (plus a penalty).
 
@@ -102,6 +134,12 @@ def fit_module(
         ``train`` is split off instead.
     callbacks : sequence of Callback, default=()
         Hooks called after each epoch; their exceptions propagate.
+    objective : callable or None, default=None
+        ``objective(module, batch) -> (loss_sum, weight_sum)`` replacing "``loss`` of the module's
+        output": each step minimises ``loss_sum / weight_sum`` (global sums under DDP) plus the
+        penalty, and the recorded losses are ``sum(loss_sum) / sum(weight_sum)``. ``loss`` may be
+        None then. None: :func:`default_objective` of ``loss``, which scores the outputs
+        ``batch.select`` marks (all of them without it).
 
     Returns
     -------
@@ -159,7 +197,7 @@ def fit_module(
     >>> torch.allclose(net.bias, torch.tensor([1.0], dtype=torch.float64))
     True
     """
-    _check_arguments(module, loss, train, config, validation, callbacks)
+    _check_arguments(module, loss, train, config, validation, callbacks, objective)
     device = torch.device(config.device)
     module.to(device)
     checkpoint = load_checkpoint(config.checkpoint_dir) if config.resume else None
@@ -170,7 +208,7 @@ def fit_module(
         generator = torch.Generator().manual_seed(seed)
         if validation is None and config.early_stopping and config.validation_fraction > 0:
             train, validation = split_validation(train, config.validation_fraction, generator)
-        trainer = _Trainer(module, loss, train, validation, config, generator, seed)
+        trainer = _Trainer(module, loss, train, validation, config, generator, seed, objective)
         return trainer.run(checkpoint, callbacks)
 
 
@@ -186,8 +224,11 @@ class _Trainer:
         config: TrainConfig,
         generator: torch.Generator,
         seed: int,
+        objective: Objective | None = None,
     ) -> None:
         self.module, self.loss, self.train, self.validation = module, loss, train, validation
+        # a given objective reports its own weight sums; the default path keeps its row counts (bit for bit)
+        self.custom = objective
         self.config, self.generator, self.seed = config, generator, seed
         self.device = torch.device(config.device)
         self.world = dist_utils.world_size()
@@ -205,6 +246,7 @@ class _Trainer:
         self.epoch = 0
         self.stopped = False
         self._full_batch: Batch | None = None
+        self._weight_sums: list[Tensor] = []  # a custom objective's weight sums of the epoch
         self._val_batch: Batch | None = None  # the validation data when it is one chunk, gathered once
         self._val_weight: Tensor | None = None  # its (global) total weight, constant over the fit
         self.has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
@@ -233,20 +275,28 @@ class _Trainer:
         batch = self.train.take(dist_utils.shard(index))
         return batch if self.device.type == "cpu" else batch.to(self.device)
 
-    def _denominator(self, batch: Batch, n_global: int) -> Tensor | float:
+    def _denominator(self, batch: Batch, n_global: int, weight_sum: Tensor | None = None) -> Tensor | float:
         """Global batch weight divided by the number of processes (see fit_module Notes)."""
-        if batch.weight is None:
+        if weight_sum is None and batch.weight is None and batch.select is None:
             return n_global / self.world
-        total = batch.weight.sum().detach()
+        total = (weight_sum if weight_sum is not None else batch.weight.sum() if batch.weight is not None
+                 else torch.tensor(float(len(batch)))).detach()
         if self.world > 1:
             total = dist_utils.all_reduce_sum(total.clone()) / self.world
         # a batch whose weights are all 0 has a loss sum of 0: make it 0 / tiny = 0, not 0 / 0 = NaN
         return total.clamp_min(torch.finfo(total.dtype).tiny)
 
     def _objective(self, model: nn.Module, batch: Batch, n_global: int) -> tuple[Tensor, Tensor]:
-        eta = model(batch.inputs)  # (n_local, n_params)
-        data_loss = self.loss(eta, batch.target, weight=batch.weight, reduction="sum")
-        objective = data_loss / self._denominator(batch, n_global)
+        weight_sum = None
+        if self.custom is not None:
+            data_loss, weight_sum = self.custom(model, batch)
+            self._weight_sums.append(weight_sum.detach())
+        else:
+            eta = model(batch.inputs)  # (n_local, n_params)
+            if batch.select is not None:  # the scored outputs only (padded steps, unlabelled nodes are not)
+                eta = eta[batch.select]
+            data_loss = self.loss(eta, batch.target, weight=batch.weight, reduction="sum")
+        objective = data_loss / self._denominator(batch, n_global, weight_sum)
         if self.penalized:
             cfg = self.config
             objective = objective + _penalty(self.penalized, cfg.penalty, cfg.alpha, cfg.l1_ratio)
@@ -259,6 +309,7 @@ class _Trainer:
         sums: list[Tensor] = []
         weights: list[Tensor] = []
         norms: list[Tensor] = []
+        self._weight_sums = []
         if self.batch_size >= self.n:
             if self._full_batch is None:
                 self._full_batch = self._batch(torch.arange(self.n))
@@ -282,8 +333,12 @@ class _Trainer:
                     norms.append(nn.utils.clip_grad_norm_(self.params, cfg.clip_grad_norm))
                 opt.step()
                 sums.append(data_loss)
-            if batch.weight is not None:
+            if self.custom is None and batch.weight is not None:
                 weights.append(batch.weight.sum())
+            elif self.custom is None and batch.select is not None:
+                weights.append(torch.tensor(float(len(batch))))
+        if self.custom is not None:  # one weight sum per recorded loss sum (L-BFGS records its first evaluation)
+            weights = self._weight_sums[: len(sums)] if cfg.optimizer != "lbfgs" else self._weight_sums[:1]
         if norms and not bool(torch.isfinite(norm := torch.stack(norms)).all()):
             b = int((~torch.isfinite(norm)).nonzero()[0, 0])
             raise self._diverged(f"the gradient norm of batch {b + 1} of {norm.numel()} was {float(norm[b])!r}")
@@ -314,6 +369,8 @@ class _Trainer:
         if source is None:
             return math.nan
         index = dist_utils.shard(torch.arange(len(source)))
+        if self.custom is not None:
+            return self._evaluate_objective(source, index)
         if self._val_weight is None:  # first call: the weight, and the batch when it is a single chunk
             weight = torch.zeros((), dtype=torch.float64, device=self.device)
             for chunk in index.split(self.batch_size):
@@ -327,6 +384,8 @@ class _Trainer:
         batches = [self._val_batch] if self._val_batch is not None else (source.take(c).to(self.device) for c in chunks)
         for batch in batches:
             eta = self.module(batch.inputs)
+            if batch.select is not None:
+                eta = eta[batch.select]
             total += self.loss(eta, batch.target, weight=batch.weight, reduction="sum").to(torch.float64)
         self._set_training(True)
         both = torch.stack([dist_utils.all_reduce_sum(total), self._val_weight])
@@ -337,6 +396,25 @@ class _Trainer:
                 "give some validation rows a positive sample_weight, pass explicit validation data (eval_set), or "
                 "set validation_fraction=0."
             )
+        return float(both[0] / both[1])
+
+    def _evaluate_objective(self, source: BatchSource, index: Tensor) -> float:
+        """The validation loss under a custom objective: its summed loss over its summed weight."""
+        self._set_training(False)
+        total = torch.zeros((), dtype=torch.float64, device=self.device)
+        weight = torch.zeros((), dtype=torch.float64, device=self.device)
+        if self._val_batch is None and index.shape[0] <= self.batch_size:
+            self._val_batch = source.take(index).to(self.device)
+        batches = [self._val_batch] if self._val_batch is not None else (source.take(c).to(self.device) for c in index.split(self.batch_size))
+        for batch in batches:
+            loss_sum, weight_sum = self.custom(self.module, batch)
+            total += loss_sum.detach().to(torch.float64)
+            weight += weight_sum.detach().to(torch.float64)
+        self._set_training(True)
+        both = torch.stack([dist_utils.all_reduce_sum(total), dist_utils.all_reduce_sum(weight)])
+        if not both[1] > 0:
+            self.module.load_state_dict(self.best_state)
+            raise ValueError("The validation data of fit_module must have a positive total weight under its objective. Got 0 instead.")
         return float(both[0] / both[1])
 
     # -- divergence ----------------------------------------------------------------------

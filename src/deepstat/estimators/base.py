@@ -35,6 +35,7 @@ from deepstat.estimators._params import (
     Options,
     RegistryKey,
 )
+from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.summary import SummaryMixin
@@ -127,9 +128,16 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             return float(self.lr)
         return 1.0 if self.optimizer == "lbfgs" else 1e-3
 
-    def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Tensor:
-        """Validate and encode ``X``; when fitting, also validate ``sample_weight`` (kept in ``_weight``)."""
+    def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Tensor | EncodedInputs:
+        """Validate and encode ``X``; when fitting, also validate ``sample_weight`` (kept in ``_weight``).
+
+        A table (the network reads tables) becomes a tensor through the tabular preprocessor; any
+        other input goes to the adapter of the kind the network reads (:mod:`deepstat.estimators._inputs`).
+        """
         caller = type(self).__name__
+        network = self._resolve_network() if fitting else self.network_
+        if "table" not in network.input_kinds:
+            return self._encode_structured(X, network, fitting=fitting, sample_weight=sample_weight)
         if not isinstance(X, pd.DataFrame):
             if hasattr(X, "toarray") or hasattr(X, "tocsr"):
                 raise TypeError(f"`X` of {caller} must be a dense array or DataFrame. Got sparse {type(X).__name__} instead.")
@@ -154,7 +162,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         validate_data(self, X, reset=fitting, skip_check_array=True)
         if fitting:
             self._weight = self._check_sample_weight(sample_weight, len(X))
-            self.network_ = self._resolve_network()
+            self.network_, self.adapter_ = network, None
             # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
             self.preprocessor_ = TabularPreprocessor(
                 standardize=bool(self.standardize), drop_first=self.network_.is_linear
@@ -164,6 +172,27 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         else:
             Z = self.preprocessor_.transform(X, caller)
         return torch.as_tensor(Z, dtype=_DTYPES[self.dtype])
+
+    def _encode_structured(self, X: Any, network: NetworkConfig, *, fitting: bool, sample_weight: Any) -> EncodedInputs:
+        """Images, sequences, sets, graphs or nodes through the fitted adapter of the network's input kind."""
+        caller = type(self).__name__
+        if fitting:
+            adapter, X, side = adapter_for(network, X, self.dtype, caller)
+            self.network_, self.adapter_, self.preprocessor_ = network, adapter, None
+            encoded = EncodedInputs(adapter, X, side, caller)
+            self.n_features_in_ = int(adapter.input_spec_.n_features)
+            self._weight = self._check_sample_weight(sample_weight, len(encoded))
+            return encoded
+        if getattr(self, "adapter_", None) is None:
+            raise ValueError(f"`X` of {caller} must be a table, as in fit. Got {type(X).__name__} instead.")
+        X, side = split_side_information(X)
+        return EncodedInputs(self.adapter_, X, side, caller)
+
+    def _module_eta(self, X: Tensor | EncodedInputs) -> Tensor:
+        """The fitted module's output on encoded inputs, in chunks (eval mode is the caller's)."""
+        if isinstance(X, EncodedInputs):
+            return X.eta(self.module_, _PREDICT_CHUNK)
+        return torch.cat([self.module_(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])
 
     def _fit_network(
         self,
@@ -180,7 +209,8 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         self.seed_ = resolve_seed(self.random_state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
-            self.input_spec_ = InputSpec("table", int(X.shape[1]), (int(X.shape[1]),))
+            structured = isinstance(X, EncodedInputs)
+            self.input_spec_ = X.adapter.input_spec_ if structured else InputSpec("table", int(X.shape[1]), (int(X.shape[1]),))
             self.network_.check_input(self.input_spec_, type(self).__name__)  # a graph network on a table: say so
             body = self.network_.build(self.input_spec_, n_modelled)
             # The seed's advice: a smaller output layer, so that the fit starts near the marginal.
@@ -197,9 +227,8 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             module.add_module("loss", loss)
         module = module.to(_DTYPES[self.dtype])
         self.module_ = module
-        self.history_: History = fit_module(
-            module, loss, TensorBatches(X, y, weight), self._train_config(), validation=validation
-        )
+        train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
+        self.history_: History = fit_module(module, loss, train, self._train_config(), validation=validation)
         self.n_epochs_ = self.history_.n_epochs
         # rows the weights were fitted on, and rows held out for early stopping (the engine's split: ceil(f n))
         n = int(X.shape[0])
@@ -225,6 +254,8 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         y_v = self._encode_target(eval_set[1], fitting=False)
         self._check_lengths(X_v.shape[0], y_v.shape[0])
         w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
+        if isinstance(X_v, EncodedInputs):
+            return X_v.source(y_v, self._observation_weight(y_v, w_v))
         return TensorBatches(X_v, y_v, self._observation_weight(y_v, w_v))
 
     def _fit_family(
@@ -247,7 +278,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         self._fit_network(X, y, weight, validation, n_modelled, objective, offset, scale)
         self.module_.eval()
         with torch.no_grad(), torch_threads():
-            eta = torch.cat([self.module_(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])
+            eta = self._module_eta(X)
             self.train_log_likelihood_ = -float(family.neg_log_likelihood(eta, y, weight=weight, reduction="mean"))
 
     def _reset_fitted(self) -> None:
@@ -316,7 +347,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         Z = self._encode_X(X, fitting=False)
         self.module_.eval()
         with torch.no_grad(), torch_threads():
-            return torch.cat([self.module_(Z[i : i + _PREDICT_CHUNK]) for i in range(0, len(Z), _PREDICT_CHUNK)])
+            return self._module_eta(Z)
 
     # ------------------------------------------------------------------ saving
     def save(self, path: str | os.PathLike) -> None:

@@ -178,7 +178,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         if not (isinstance(params.get("loss"), str) and params["loss"] in REGRESSION_LOSSES)
         else {"name": params["loss"], "params": _jsonable(estimator.loss_.config())},
         "seed": estimator.seed_,
-        "preprocessor": _jsonable(estimator.preprocessor_.to_dict()),
+        "preprocessor": None if estimator.preprocessor_ is None else _jsonable(estimator.preprocessor_.to_dict()),
+        # images, sequences, sets, graphs: the adapter's settings and fitted normaliser (a table has the preprocessor)
+        "adapter": None if getattr(estimator, "adapter_", None) is None else estimator.adapter_.to_config(),
         "n_features_in": int(estimator.n_features_in_),
         "feature_names_in": None
         if not hasattr(estimator, "feature_names_in_")
@@ -251,7 +253,8 @@ _FIELDS: tuple[tuple[str, tuple[type, ...], str], ...] = (
     ("head", (dict,), "an object with n_params and n_modelled"),
     ("loss", (dict, type(None)), "a loss config or null"),
     ("seed", (int,), "an int"),
-    ("preprocessor", (dict,), "an object"),
+    ("preprocessor", (dict, type(None)), "an object (null with an adapter)"),
+    ("adapter", (dict, type(None)), "an adapter config or null"),
     ("n_features_in", (int,), "an int"),
     ("feature_names_in", (list, type(None)), "a list of names or null"),
     ("classes", (list, type(None)), "a list or null"),
@@ -271,7 +274,7 @@ def _check_config(config: dict[str, Any], file: Path) -> None:
     """Every top-level field of config.json, with one ValueError naming the file and the field."""
     fields = _FIELDS + (_FIELDS_V2 if config.get("format_version", 0) >= 2 else ())
     for name, types, expected in fields:
-        optional = name in ("survival", "formula")
+        optional = name in ("survival", "formula", "adapter")
         if name not in config and optional:
             continue
         value = config.get(name, KeyError)
@@ -401,7 +404,16 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
 
     from deepstat.utils.tabular import TabularPreprocessor
 
-    estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"], os.fspath(folder / CONFIG_FILE))
+    if config.get("adapter") is not None:  # not a table: the input adapter of the network's input kind
+        from deepstat.data import adapter_from_config
+
+        estimator.adapter_ = adapter_from_config(config["adapter"], os.fspath(folder / CONFIG_FILE))
+        estimator.preprocessor_ = None
+    elif config["preprocessor"] is None:
+        raise ValueError(f"`preprocessor` of {os.fspath(folder / CONFIG_FILE)} must be an object for a table model. Got null instead.")
+    else:
+        estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"], os.fspath(folder / CONFIG_FILE))
+        estimator.adapter_ = None
     estimator.n_features_in_ = config["n_features_in"]
     if config["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
@@ -428,7 +440,12 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
     else:  # format 1: a table of the encoded columns
         n_in = len(estimator.preprocessor_.columns_out) or int(estimator.n_features_in_)
         estimator.input_spec_ = InputSpec("table", n_in, (n_in,))
-    n_encoded = len(estimator.preprocessor_.columns_out)
+    n_encoded = 0 if estimator.preprocessor_ is None else len(estimator.preprocessor_.columns_out)
+    if estimator.adapter_ is not None and estimator.adapter_.input_spec_ != estimator.input_spec_:
+        raise ValueError(
+            f"`input_spec` of {os.fspath(folder / CONFIG_FILE)} must be what its adapter produces "
+            f"({estimator.adapter_.input_spec_}). Got {estimator.input_spec_} instead."
+        )
     if estimator.input_spec_.kind == "table" and n_encoded and n_encoded != estimator.input_spec_.n_features:
         raise ValueError(
             f"`input_spec.n_features` of {os.fspath(folder / CONFIG_FILE)} must equal the {n_encoded} encoded columns "

@@ -57,8 +57,7 @@ class SummaryMixin:
             "family parameters": ", ".join(self.family_.eta_names()) if self.family_ is not None else "",
             "training rows": int(self.n_train_),
             "validation rows": int(getattr(self, "n_validation_", 0)),
-            "input columns": int(self.n_features_in_),
-            "encoded columns": len(self.preprocessor_.columns_out),
+            **self._summary_input_rows(),
             "network": network,
             "trainable parameters": int(n_weights),
             "optimizer": self.optimizer,
@@ -76,6 +75,12 @@ class SummaryMixin:
             rows["test rows"] = int(len(X))
             rows.update(self._summary_test_rows(X, y))
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)}).rename_axis("quantity")
+
+    def _summary_input_rows(self) -> dict[str, Any]:
+        """What the network reads: a table's input and encoded columns, or the adapter's input."""
+        if getattr(self, "preprocessor_", None) is None:
+            return {"input": self.input_spec_.describe()}
+        return {"input columns": int(self.n_features_in_), "encoded columns": len(self.preprocessor_.columns_out)}
 
     def _summary_fit_rows(self) -> dict[str, Any]:
         """Rows about the fit to the training data (estimators with another objective override this)."""

@@ -147,6 +147,12 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
                     f"`X` of {caller} must have at least one feature. Got 0 feature(s) (shape={X.shape}) while a "
                     "minimum of 1 is required. For an intercept-only model pass a constant column."
                 )
+            if X.ndim > 2:  # images, padded sequences or sets: the network, not the data, is what to change
+                raise ValueError(
+                    f"`X` of {caller} must be 2-D (n_samples, n_features) for its network: {type(network).__name__} reads "
+                    f"table input. Got an array of shape {X.shape} instead. Images, sequences and sets need a network "
+                    "that reads them (network=..., see deepstat.nn)."
+                )
             if X.ndim != 2:
                 raise ValueError(
                     f"`X` of {caller} must be 2-D (n_samples, n_features). Got an array of shape {X.shape} instead. "

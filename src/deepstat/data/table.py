@@ -71,11 +71,16 @@ class TableAdapter(InputAdapter):
 
     def fit(self, X: Any, caller: str | None = None, weight: Any = None) -> TableAdapter:  # type: ignore[override]
         """Learn the encoding; ``weight`` (one per row) makes centring and scaling weighted."""
-        preprocessor = TabularPreprocessor(standardize=self.normalize, drop_first=self.drop_first)
-        Z = preprocessor.fit_transform(X, caller or type(self).__name__, None if weight is None else np.asarray(weight))
-        self.preprocessor_ = preprocessor
-        self.input_spec_ = InputSpec("table", int(Z.shape[1]), (int(Z.shape[1]),))
+        self.fit_transform(X, caller, weight=weight)
         return self
+
+    @classmethod
+    def from_preprocessor(cls, preprocessor: TabularPreprocessor, dtype: Literal["float32", "float64"] | None = None) -> TableAdapter:
+        """The fitted adapter of an already fitted preprocessor (a saved model's encoding)."""
+        adapter = cls(bool(preprocessor.standardize), bool(preprocessor.drop_first), dtype)
+        n = len(preprocessor.columns_out)
+        adapter.preprocessor_, adapter.input_spec_ = preprocessor, InputSpec("table", n, (n,))
+        return adapter
 
     def transform(self, X: Any, caller: str | None = None, **kwargs: Any) -> Tensor:
         """Return the encoded table, a tensor ``(n, p)``."""
@@ -85,8 +90,13 @@ class TableAdapter(InputAdapter):
         return Z.to(self.out_dtype(Z.dtype))
 
     def fit_transform(self, X: Any, caller: str | None = None, weight: Any = None) -> Tensor:  # type: ignore[override]
-        """``fit(X, weight=weight)`` then ``transform(X)``."""
-        return self.fit(X, caller, weight=weight).transform(X, caller)
+        """``fit(X, weight=weight)`` then ``transform(X)``, encoding ``X`` once."""
+        preprocessor = TabularPreprocessor(standardize=self.normalize, drop_first=self.drop_first)
+        Z = preprocessor.fit_transform(X, caller or type(self).__name__, None if weight is None else np.asarray(weight))
+        self.preprocessor_ = preprocessor
+        self.input_spec_ = InputSpec("table", int(Z.shape[1]), (int(Z.shape[1]),))
+        Z = torch.from_numpy(np.ascontiguousarray(Z))
+        return Z.to(self.out_dtype(Z.dtype))
 
     def n_samples(self, X: Any, **kwargs: Any) -> int:
         """Number of rows."""

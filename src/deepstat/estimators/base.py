@@ -35,11 +35,12 @@ from deepstat.estimators._params import (
     Options,
     RegistryKey,
 )
+from deepstat.data import TableAdapter
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.summary import SummaryMixin
-from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
+from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["DeepstatEstimator"]
 
@@ -168,16 +169,13 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         validate_data(self, X, reset=fitting, skip_check_array=True)
         if fitting:
             self._weight = self._check_sample_weight(sample_weight, len(X))
-            self.network_, self.adapter_ = network, None
             # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
-            self.preprocessor_ = TabularPreprocessor(
-                standardize=bool(self.standardize), drop_first=self.network_.is_linear
-            )
+            adapter = TableAdapter(normalize=bool(self.standardize), drop_first=network.is_linear, dtype=self.dtype)
             weight = None if self._weight is None else self._weight.double().numpy()
-            Z = self.preprocessor_.fit_transform(X, caller, weight)
-        else:
-            Z = self.preprocessor_.transform(X, caller)
-        return torch.as_tensor(Z, dtype=_DTYPES[self.dtype])
+            Z = adapter.fit_transform(X, caller, weight)
+            self.network_, self.adapter_, self.preprocessor_ = network, adapter, adapter.preprocessor_
+            return Z
+        return self.adapter_.transform(X, caller)
 
     def _encode_structured(self, X: Any, network: NetworkConfig, *, fitting: bool, sample_weight: Any) -> EncodedInputs:
         """Images, sequences, sets, graphs or nodes through the fitted adapter of the network's input kind."""
@@ -189,7 +187,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             self.n_features_in_ = int(adapter.input_spec_.n_features)
             self._weight = self._check_sample_weight(sample_weight, len(encoded))
             return encoded
-        if getattr(self, "adapter_", None) is None:
+        if getattr(self, "adapter_", None) is None or isinstance(self.adapter_, TableAdapter):
             raise ValueError(f"`X` of {caller} must be a table, as in fit. Got {type(X).__name__} instead.")
         X, side = split_side_information(X)
         return EncodedInputs(self.adapter_, X, side, caller)

@@ -180,7 +180,7 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "seed": estimator.seed_,
         "preprocessor": None if estimator.preprocessor_ is None else _jsonable(estimator.preprocessor_.to_dict()),
         # images, sequences, sets, graphs: the adapter's settings and fitted normaliser (a table has the preprocessor)
-        "adapter": None if getattr(estimator, "adapter_", None) is None else estimator.adapter_.to_config(),
+        "adapter": None if estimator.preprocessor_ is not None else estimator.adapter_.to_config(),
         "n_features_in": int(estimator.n_features_in_),
         "feature_names_in": None
         if not hasattr(estimator, "feature_names_in_")
@@ -413,7 +413,9 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
         raise ValueError(f"`preprocessor` of {os.fspath(folder / CONFIG_FILE)} must be an object for a table model. Got null instead.")
     else:
         estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"], os.fspath(folder / CONFIG_FILE))
-        estimator.adapter_ = None
+        from deepstat.data import TableAdapter
+
+        estimator.adapter_ = TableAdapter.from_preprocessor(estimator.preprocessor_, params["dtype"] if params.get("dtype") in ("float32", "float64") else None)
     estimator.n_features_in_ = config["n_features_in"]
     if config["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
@@ -441,7 +443,7 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
         n_in = len(estimator.preprocessor_.columns_out) or int(estimator.n_features_in_)
         estimator.input_spec_ = InputSpec("table", n_in, (n_in,))
     n_encoded = 0 if estimator.preprocessor_ is None else len(estimator.preprocessor_.columns_out)
-    if estimator.adapter_ is not None and estimator.adapter_.input_spec_ != estimator.input_spec_:
+    if estimator.preprocessor_ is None and estimator.adapter_.input_spec_ != estimator.input_spec_:
         raise ValueError(
             f"`input_spec` of {os.fspath(folder / CONFIG_FILE)} must be what its adapter produces "
             f"({estimator.adapter_.input_spec_}). Got {estimator.input_spec_} instead."

@@ -154,26 +154,24 @@ def _shared(cls: type) -> dict[str, object]:
     return {name: p.default for name, p in params.items() if name not in ("self",)}
 
 
-SHARED = ("network", "standardize", "optimizer", "lr", "batch_size", "max_epochs", "penalty", "alpha", "l1_ratio",
-          "early_stopping", "validation_fraction", "patience", "lr_schedule", "clip_grad_norm", "random_state",
-          "verbose", "checkpoint_dir", "resume", "dtype")
+def _table_of(cls: type) -> dict[str, object]:
+    from deepstat.estimators.base import COX_DEFAULTS, SHARED_DEFAULTS, SURVIVAL_DEFAULTS
+
+    if cls in (DeepCoxPH, DeepCoxTimeVarying):
+        return COX_DEFAULTS
+    return SURVIVAL_DEFAULTS if cls in SURVIVAL else SHARED_DEFAULTS
 
 
-@pytest.mark.parametrize("group", [TABULAR, SURVIVAL], ids=["tabular", "survival"])
-def test_one_signature_per_group(group) -> None:
-    """Every estimator takes the shared training settings, with the same defaults within its group."""
-    reference = _shared(group[0])
-    for cls in group:
-        signature = _shared(cls)
-        missing = [name for name in SHARED if name not in signature]
-        assert not missing, f"{cls.__name__} lacks {missing}"
-        for name in SHARED:
-            if name == "batch_size" and cls in (DeepAFT, LogisticHazard, DeepHit):
-                assert signature[name] == 256  # a sum over rows: minibatches (the Cox risk sets need the full batch)
-                continue
-            assert signature[name] == reference[name], f"{cls.__name__}.{name}"
-        for legacy in ("hidden_sizes", "activation", "batch_norm", "dropout", "init"):
-            assert legacy not in signature, f"{cls.__name__} still takes {legacy}= (now a setting of network=)"
+@pytest.mark.parametrize("cls", [*TABULAR, *SURVIVAL], ids=lambda c: c.__name__)
+def test_one_signature_declared_once(cls) -> None:
+    """Every estimator takes the shared hyperparameters of the one table, with its defaults."""
+    signature, table = _shared(cls), _table_of(cls)
+    missing = [name for name in table if name not in signature]
+    assert not missing, f"{cls.__name__} lacks {missing}"
+    differ = {name: (signature[name], table[name]) for name in table if signature[name] != table[name]}
+    assert not differ, f"{cls.__name__}: (signature, table) {differ}"
+    for legacy in ("hidden_sizes", "activation", "batch_norm", "dropout", "init"):
+        assert legacy not in signature, f"{cls.__name__} still takes {legacy}= (now a setting of network=)"
 
 
 @pytest.mark.parametrize("cls", [*TABULAR, *SURVIVAL], ids=lambda c: c.__name__)

@@ -48,6 +48,19 @@ _PREDICT_CHUNK = 65536
 
 BOOL = InstanceOf((bool, np.bool_), "a bool")
 
+# The shared hyperparameters, declared once: every estimator's ``__init__`` takes exactly these names with
+# these defaults (tests/nn/test_networks.py checks each signature against this table). The survival
+# models train longer with more patience on a larger validation part (issue 5, item 8); the Cox models
+# train full batch (their likelihood couples the rows through the risk sets).
+SHARED_DEFAULTS: dict[str, Any] = {
+    "network": "mlp", "standardize": True, "optimizer": "adam", "lr": None, "batch_size": 256, "max_epochs": 200,
+    "penalty": "none", "alpha": 0.0, "l1_ratio": 0.5, "early_stopping": True, "validation_fraction": 0.1,
+    "patience": 10, "lr_schedule": "none", "clip_grad_norm": None, "random_state": None, "verbose": 1,
+    "checkpoint_dir": None, "resume": False, "dtype": "float32",
+}
+SURVIVAL_DEFAULTS: dict[str, Any] = {**SHARED_DEFAULTS, "max_epochs": 500, "validation_fraction": 0.2, "patience": 20}
+COX_DEFAULTS: dict[str, Any] = {**SURVIVAL_DEFAULTS, "batch_size": None}
+
 COMMON_CONSTRAINTS: dict[str, list[Any]] = {
     "network": [InstanceOf((NetworkConfig,), "a network config (deepstat.nn.MLP(...), Linear(), ...)"), RegistryKey(NETWORKS)],
     "standardize": [BOOL],

@@ -288,3 +288,50 @@ def test_deep_cox_with_a_residual_network(tmp_path) -> None:
     model.save(tmp_path / "cox")
     loaded = load(tmp_path / "cox")
     np.testing.assert_array_equal(loaded.predict_risk(X[300:]), model.predict_risk(X[300:]))
+
+
+class _StepGRUBody(nn.Module):
+    def __init__(self, n_features: int, hidden: int, n_outputs: int) -> None:
+        super().__init__()
+        self.gru = nn.GRU(n_features, hidden, batch_first=True)
+        self.output_layer = nn.Linear(hidden, n_outputs)
+
+    def forward(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x, _ = inputs
+        h, _ = self.gru(x)
+        return self.output_layer(h)  # (n, T, k): one output row per step, the padded ones included
+
+
+@register_network
+@dataclass
+class StepGRU(NetworkConfig):
+    """A GRU with an output at every step (a per-step model): padded sequences -> (n, T, k)."""
+
+    name = "test_step_gru"
+    input_kinds = ("sequence",)
+    hidden: int = 16
+    per_step = True  # one observation per valid step; Batch.select drops the padded ones
+
+    def build(self, input_spec: InputSpec, n_outputs: int) -> nn.Module:
+        self.check_input(input_spec)
+        return _StepGRUBody(input_spec.n_features, self.hidden, n_outputs)
+
+
+def test_gru_with_a_per_step_normal_scores_only_the_valid_steps(tmp_path) -> None:
+    """y_t = running mean of x up to t (the GRU must carry state), Normal noise; padding never scored."""
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(2, 10, size=400)
+    seqs = [rng.normal(size=(t, 1)) for t in lengths]
+    ys = [np.cumsum(s[:, 0]) / np.arange(1, len(s) + 1) + 0.2 * rng.normal(size=len(s)) for s in seqs]
+    model = DeepRegressor(family="normal", network=StepGRU(), **{**FAST, "max_epochs": 60}).fit(seqs[:300], ys[:300])
+    pred = model.predict(seqs[300:])
+    y_test = np.concatenate(ys[300:])
+    assert pred.shape == y_test.shape  # one prediction per valid step, in order
+    sd = y_test.std()
+    assert model.log_likelihood(seqs[300:], ys[300:]) > float(stats.norm(y_test.mean(), sd).logpdf(y_test).mean()) + 0.5
+    # the steps after a sequence's end do not change its predictions: pad one sequence with garbage steps
+    longer = [np.vstack([seqs[300], rng.normal(size=(5, 1)) * 100])] + seqs[301:]
+    np.testing.assert_allclose(model.predict(longer)[: lengths[300]], pred[: lengths[300]], rtol=1e-5)
+    with pytest.raises(ValueError, match=r"`y\[0\]` of DeepRegressor must have one value per step of sequence 0"):
+        DeepRegressor(network=StepGRU(), max_epochs=1, verbose=0).fit(seqs[:3], [y[:-1] for y in ys[:3]])
+    _round_trip(model, seqs[300:], tmp_path)

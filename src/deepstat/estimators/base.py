@@ -196,14 +196,14 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         if fitting:
             adapter, X, side = adapter_for(network, X, self.dtype, caller)
             self.network_, self.adapter_, self.preprocessor_ = network, adapter, None
-            encoded = EncodedInputs(adapter, X, side, caller)
+            encoded = EncodedInputs(adapter, X, side, caller, per_step=bool(getattr(network, "per_step", False)))
             self.n_features_in_ = int(adapter.input_spec_.n_features)
             self._weight = self._check_sample_weight(sample_weight, len(encoded))
             return encoded
         if getattr(self, "adapter_", None) is None or isinstance(self.adapter_, TableAdapter):
             raise ValueError(f"`X` of {caller} must be a table, as in fit. Got {type(X).__name__} instead.")
         X, side = split_side_information(X)
-        return EncodedInputs(self.adapter_, X, side, caller)
+        return EncodedInputs(self.adapter_, X, side, caller, per_step=bool(getattr(self.network_, "per_step", False)))
 
     def _module_eta(self, X: Tensor | EncodedInputs) -> Tensor:
         """The fitted module's output on encoded inputs, in chunks (eval mode is the caller's)."""

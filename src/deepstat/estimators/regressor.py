@@ -13,6 +13,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params, store_params
+from deepstat.estimators._inputs import EncodedInputs
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.nn import NetworkConfig
@@ -198,6 +199,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         if y is None:
             raise ValueError("`y` of DeepRegressor must be given: requires y to be passed, but the target y is None.")
+        if isinstance(X_t, EncodedInputs):  # a per-step network: one target array per sequence, checked against X
+            y = X_t.steps(y)
         self.family_ = self._resolve_family(validate_numeric(y, "y", type(self).__name__))
         y_t = self._encode_target(y, fitting=True)
         self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
@@ -251,6 +254,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         if y is None:
             raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
         family = self.family_
+        if getattr(self.network_, "per_step", False) and isinstance(y, (list, tuple)) and y and np.ndim(y[0]) >= 1:
+            y = np.concatenate([np.asarray(v) for v in y])  # one array per sequence: the valid steps in order
         y_arr = validate_numeric(y, "y", caller)
         multivariate = family is not None and len(family.event_shape) > 0
         if not multivariate:

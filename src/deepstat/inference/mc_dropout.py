@@ -155,7 +155,9 @@ class MCDropout(MixturePredictiveMixin, BaseEstimator):
         try:
             with torch.no_grad(), torch_threads(), torch.random.fork_rng(devices=[]):
                 torch.manual_seed(resolve_seed(self.random_state))
-                etas = torch.stack([module(Z) for _ in range(n_passes)])
+                # the estimator's own pass over its encoded inputs (a table, or images, sequences ... through their adapter)
+                forward = getattr(model, "_module_eta", None)
+                etas = torch.stack([forward(Z) if callable(forward) else module(Z) for _ in range(n_passes)])
         finally:
             module.eval()
         return model, etas

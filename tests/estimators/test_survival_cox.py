@@ -130,10 +130,10 @@ def test_time_varying_reproduces_lifelines_on_stanford(stanford) -> None:
 
 
 def test_time_varying_validation_split_keeps_subjects_whole(stanford) -> None:
-    from deepstat.estimators.survival.base import stratified_validation_split
+    from deepstat.train import StratifiedSplit
 
     ids = stanford["id"].to_numpy()
-    train, val = stratified_validation_split(stanford["event"].to_numpy(), 0.2, 0, ids)
+    train, val = (i.numpy() for i in StratifiedSplit(0.2, stanford["event"].to_numpy(), ids).split(len(ids), 0))
     assert not set(ids[train]) & set(ids[val])
     assert len(train) + len(val) == len(stanford)
     assert stanford["event"].to_numpy()[val].sum() > 0

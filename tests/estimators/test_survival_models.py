@@ -127,3 +127,28 @@ def test_save_load_round_trip(tmp_path, rng: np.random.Generator, cls) -> None:
     np.testing.assert_array_equal(loaded.predict_risk(X), model.predict_risk(X))
     np.testing.assert_array_equal(loaded.predict_survival_function(X, times), model.predict_survival_function(X, times))
     np.testing.assert_array_equal(loaded.time_grid_, model.time_grid_)
+
+
+def test_estimators_encode_named_survival_targets(rng: np.random.Generator) -> None:
+    # the targets the losses get are SurvivalTargets with the fields each model reads, not columns
+    import torch
+
+    from deepstat.data import SurvivalTarget
+    from deepstat.estimators import DeepCoxPH
+
+    X = rng.normal(size=(60, 2))
+    time, cause = rng.exponential(1.0, 60), rng.integers(0, 3, 60)
+    event = cause > 0
+    fast = {"max_epochs": 2, "verbose": 0, "random_state": 0}
+    cox = DeepCoxPH(**fast).fit(X, (time, event))._encode_target((time, event), fitting=False)
+    assert isinstance(cox, SurvivalTarget) and cox.start is None and cox.bin is None
+    np.testing.assert_array_equal(cox.time.numpy(), np.unique(time, return_inverse=True)[1])  # dense ranks
+    aft = DeepAFT(**fast).fit(X, (time, event))._encode_target((time, event), fitting=False)
+    np.testing.assert_allclose(aft.time.numpy(), time, rtol=1e-6)  # float32 times
+    np.testing.assert_array_equal(aft.event.numpy(), event)
+    model = DeepHit(n_durations=4, **fast).fit(X, (time, cause))
+    hit = model._encode_target((time, cause), fitting=False)
+    assert hit.event.dtype == torch.int64 and torch.equal(hit.event, torch.as_tensor(cause))
+    np.testing.assert_array_equal(hit.bin.numpy(), np.clip(np.searchsorted(model.cuts_, time) - 1, 0, None))
+    lh = LogisticHazard(n_durations=4, **fast).fit(X, (time, event))._encode_target((time, event), fitting=False)
+    assert lh.bin is not None and lh.strata is None

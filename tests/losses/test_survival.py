@@ -12,7 +12,7 @@ from lifelines import WeibullFitter
 from lifelines.datasets import load_rossi
 
 from deepstat.families import Exponential, Weibull
-from deepstat.losses import CensoredNLLLoss, censored_nll, check_survival_data
+from deepstat.losses import CensoredNLLLoss, SurvivalTarget, censored_nll, check_survival_data
 
 F64 = torch.float64
 
@@ -28,7 +28,7 @@ def test_censored_nll_equals_scipy_terms(rng: np.random.Generator) -> None:
     got = censored_nll(family.log_prob(time, eta), family.log_survival(time, eta), event, reduction="none")
     torch.testing.assert_close(got, torch.tensor(expected), rtol=1e-10, atol=0)
     loss = CensoredNLLLoss(family.log_prob, family.log_survival)
-    torch.testing.assert_close(loss(eta, torch.column_stack([time, event.double()])), got.sum())
+    torch.testing.assert_close(loss(eta, SurvivalTarget(time=time, event=event)), got.sum())
 
 
 def test_no_nan_when_the_unused_term_is_infinite() -> None:
@@ -119,4 +119,15 @@ def test_event_flags_other_than_zero_one_are_counted(flags: list[float]) -> None
     with pytest.raises(ValueError, match=rf"`event` of censored_nll must hold 0/1 or True/False\. Got {n_bad} other value"):
         censored_nll(torch.zeros(len(flags)), torch.zeros(len(flags)), event)
     with pytest.raises(ValueError, match=rf"Got {n_bad} other value"):
-        CensoredNLLLoss(Weibull().log_prob, Weibull().log_survival)(torch.zeros(len(flags), 2), torch.column_stack([time, event]))
+        CensoredNLLLoss(Weibull().log_prob, Weibull().log_survival)(torch.zeros(len(flags), 2), SurvivalTarget(time=time, event=event))
+
+
+def test_loss_module_refuses_columns_and_unmodelled_fields() -> None:
+    loss = CensoredNLLLoss(Weibull().log_prob, Weibull().log_survival)
+    time, event = torch.tensor([1.0, 2.0]), torch.tensor([1, 0])
+    with pytest.raises(TypeError, match=r"`target` of CensoredNLLLoss must be a SurvivalTarget, named fields rather than columns read by position\. Got Tensor instead\. Build one with deepstat.data.SurvivalTarget\(time=\.\.\., event=\.\.\.\)"):
+        loss(torch.zeros(2, 2), torch.column_stack([time, event.double()]))
+    with pytest.raises(ValueError, match=r"`target` of CensoredNLLLoss must have start=None: the loss is for right-censored data\. Got a `start` field instead\."):
+        loss(torch.zeros(2, 2), SurvivalTarget(time=time, event=event, start=torch.zeros(2)))
+    with pytest.raises(ValueError, match=r"`target` of CensoredNLLLoss must have strata=None: the loss has no strata\. Got a `strata` field instead"):
+        loss(torch.zeros(2, 2), SurvivalTarget(time=time, event=event, strata=torch.tensor([0, 1])))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,7 @@ from lifelines.datasets import load_rossi, load_stanford_heart_transplants
 from deepstat.losses import (
     CoxPHLoss,
     CoxTimeVaryingLoss,
+    SurvivalTarget,
     cox_partial_nll,
     cox_partial_nll_counting,
 )
@@ -153,11 +156,11 @@ def test_gradcheck(rng: np.random.Generator, ties: str) -> None:
 def test_loss_modules_follow_the_estimator_protocol(rng: np.random.Generator) -> None:
     risk, stop, event, strata, _ = _random_data(rng, 20, 2, False)
     eta = torch.tensor(risk)[:, None]  # (n, 1)
-    target = torch.tensor(np.column_stack([stop, event, strata]))
-    expected = cox_partial_nll(eta[:, 0], target[:, 0], target[:, 1], strata=target[:, 2], reduction="sum")
+    target = SurvivalTarget(time=torch.tensor(stop), event=torch.tensor(event), strata=torch.tensor(strata))
+    expected = cox_partial_nll(eta[:, 0], target.time, target.event, strata=target.strata, reduction="sum")
     torch.testing.assert_close(CoxPHLoss()(eta, target), expected)
     start = torch.zeros(20, dtype=F64)
-    target_tv = torch.column_stack([start, target])
+    target_tv = dataclasses.replace(target, start=start)
     torch.testing.assert_close(CoxTimeVaryingLoss()(eta, target_tv), expected)
 
 
@@ -210,21 +213,22 @@ def test_loss_modules_reuse_risk_sets_bit_for_bit(rng: np.random.Generator, ties
     # the modules keep the risk sets of a target; every call must equal the validated functional form
     risk, stop, event, strata, weight = _random_data(rng, 80, 3, True)
     start = np.clip(stop - rng.integers(1, 4, size=80), 0, None)
-    target = torch.tensor(np.column_stack([stop, event, strata]))
-    target_tv = torch.tensor(np.column_stack([start, stop, event, strata]))
+    target = SurvivalTarget(time=torch.tensor(stop), event=torch.tensor(event), strata=torch.tensor(strata))
+    target_tv = dataclasses.replace(target, start=torch.tensor(start, dtype=F64))
     w = torch.tensor(weight)
-    kw = {"strata": target[:, 2], "weight": w, "ties": ties, "reduction": "sum"}
+    kw = {"strata": target.strata, "weight": w, "ties": ties, "reduction": "sum"}
     cases = [
-        (CoxPHLoss(ties), target, lambda r: cox_partial_nll(r, target[:, 0], target[:, 1], **kw)),
-        (CoxTimeVaryingLoss(ties), target_tv, lambda r: cox_partial_nll_counting(r, *target_tv[:, :3].T, **kw)),
+        (CoxPHLoss(ties), target, lambda r: cox_partial_nll(r, target.time, target.event, **kw)),
+        (CoxTimeVaryingLoss(ties), target_tv, lambda r: cox_partial_nll_counting(r, target_tv.start, target_tv.time, target_tv.event, **kw)),
     ]
+    copy = lambda y: dataclasses.replace(y, **{k: None if v is None else v.clone() for k, v in vars(y).items()})
     for loss, tgt, functional in cases:
         r = torch.tensor(risk, requires_grad=True)
         expected = functional(r)
         (expected_grad,) = torch.autograd.grad(expected, r)
         for call in range(3):  # a miss, a hit on the same tensor, a hit on an equal copy
             eta = (torch.tensor(risk) + 0.0)[:, None].requires_grad_()
-            got = loss(eta, tgt if call < 2 else tgt.clone(), weight=w if call < 2 else w.clone())
+            got = loss(eta, tgt if call < 2 else copy(tgt), weight=w if call < 2 else w.clone())
             (grad,) = torch.autograd.grad(got, eta)
             assert torch.equal(got, expected) and torch.equal(grad[:, 0], expected_grad)
         assert len(loss._risk_sets) == 1
@@ -232,17 +236,20 @@ def test_loss_modules_reuse_risk_sets_bit_for_bit(rng: np.random.Generator, ties
 
 def test_loss_module_sees_a_changed_target(rng: np.random.Generator) -> None:
     risk, stop, event, _, weight = _random_data(rng, 40, 1, True)
-    eta, target, w = torch.tensor(risk)[:, None], torch.tensor(np.column_stack([stop, event])), torch.tensor(weight)
+    eta, w = torch.tensor(risk)[:, None], torch.tensor(weight)
+    target = SurvivalTarget(time=torch.tensor(stop), event=torch.tensor(event))
     loss = CoxPHLoss()
     loss(eta, target)
-    target[:5, 0] += 3.0  # changed in place: new risk sets
-    assert torch.equal(loss(eta, target), cox_partial_nll(eta, target[:, 0], target[:, 1], reduction="sum"))
-    expected = cox_partial_nll(eta, target[:, 0], target[:, 1], weight=w, reduction="sum")
+    target.time[:5] += 3.0  # changed in place: new risk sets
+    assert torch.equal(loss(eta, target), cox_partial_nll(eta, target.time, target.event, reduction="sum"))
+    expected = cox_partial_nll(eta, target.time, target.event, weight=w, reduction="sum")
     assert torch.equal(loss(eta, target, weight=w), expected)
-    target[0, 0] = float("nan")  # and validated again
+    target.event[1:] = 0  # another field changed in place: new risk sets too
+    assert torch.equal(loss(eta, target), cox_partial_nll(eta, target.time, target.event, reduction="sum"))
+    target.time[0] = float("nan")  # and validated again
     with pytest.raises(ValueError, match=r"`time` of CoxPHLoss must be finite\. Got 1 NaN"):
         loss(eta, target)
-    target[0, 0] = 1.0
+    target.time[0] = 1.0
     loss(eta, target)
     with pytest.raises(ValueError, match=r"`risk` of CoxPHLoss must have shape \(40,\)\. Got shape \(39,\)"):
         loss(eta[1:], target)  # a cached target still checks the risk against it
@@ -268,7 +275,7 @@ def test_tie_group_alone_at_risk(ties: str) -> None:
 def test_module_gives_zero_for_a_batch_without_events() -> None:
     """A mini-batch of censored rows adds nothing to the partial likelihood; the module returns 0 with a graph."""
     eta = torch.randn(5, 1, dtype=torch.float64, requires_grad=True)
-    target = torch.stack([torch.arange(1.0, 6.0, dtype=torch.float64), torch.zeros(5, dtype=torch.float64)], dim=1)
+    target = SurvivalTarget(time=torch.arange(1.0, 6.0, dtype=torch.float64), event=torch.zeros(5, dtype=torch.int64))
     loss = CoxPHLoss()(eta, target)
     assert float(loss.detach()) == 0.0
     loss.backward()
@@ -307,3 +314,18 @@ def test_skewed_strata_scan_one_stratum_at_a_time(rng: np.random.Generator, ties
     for (value, grad), (pad_value, pad_grad) in zip(split, (both(False), both(True))):
         assert value == pytest.approx(pad_value, rel=1e-12)
         torch.testing.assert_close(grad, pad_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_loss_modules_refuse_columns_and_wrong_fields() -> None:
+    eta, time, event = torch.zeros(3, 1), torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1, 0, 1])
+    columns = torch.column_stack([time, event.double()])  # the old (time, event) layout
+    with pytest.raises(TypeError, match=r"`target` of CoxPHLoss must be a SurvivalTarget, named fields rather than columns read by position\. Got Tensor instead\. Build one with deepstat.data.SurvivalTarget\(time=\.\.\., event=\.\.\., strata=None\)"):
+        CoxPHLoss()(eta, columns)
+    with pytest.raises(TypeError, match=r"`target` of CoxTimeVaryingLoss must be a SurvivalTarget.* Got Tensor instead\. Build one with deepstat.data.SurvivalTarget\(time=stop, event=\.\.\., start=start"):
+        CoxTimeVaryingLoss()(eta, torch.column_stack([torch.zeros(3), columns]))
+    right_censored = SurvivalTarget(time=time, event=event)
+    counting = SurvivalTarget(time=time, event=event, start=torch.zeros(3))
+    with pytest.raises(ValueError, match=r"`target` of CoxPHLoss must have start=None: the loss is for right-censored data\. Got a `start` field instead; use CoxTimeVaryingLoss"):
+        CoxPHLoss()(eta, counting)
+    with pytest.raises(ValueError, match=r"`target` of CoxTimeVaryingLoss must have `start` \(counting-process \(start, stop\] rows\)\. Got start=None instead; use CoxPHLoss"):
+        CoxTimeVaryingLoss()(eta, right_censored)

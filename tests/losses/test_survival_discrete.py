@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from deepstat.losses import (
     DeepHitLoss,
     LogisticHazardLoss,
+    SurvivalTarget,
     deephit_nll,
     deephit_ranking_loss,
     discretize_times,
@@ -122,13 +123,14 @@ def test_loss_modules_follow_the_estimator_protocol(rng: np.random.Generator) ->
     n, R, K = 10, 2, 3
     eta = torch.tensor(rng.normal(size=(n, R * K)))
     bins, cause = torch.tensor(rng.integers(0, K, size=n)), torch.tensor(rng.integers(0, R + 1, size=n))
-    target = torch.column_stack([bins, cause]).double()
+    time = torch.tensor(rng.uniform(size=n))  # not read: the losses read the interval index `bin`
+    target = SurvivalTarget(time=time, event=cause, bin=bins)
     logits = eta.reshape(n, R, K)
     expected = 0.4 * deephit_nll(logits, bins, cause, reduction="sum") + 0.6 * deephit_ranking_loss(logits, bins, cause, sigma=0.5, reduction="sum")
     torch.testing.assert_close(DeepHitLoss(n_causes=R, alpha=0.4, sigma=0.5)(eta, target), expected)
     event = (cause > 0).long()
     torch.testing.assert_close(
-        LogisticHazardLoss()(eta[:, :K], torch.column_stack([bins, event]).double()),
+        LogisticHazardLoss()(eta[:, :K], SurvivalTarget(time=time, event=event, bin=bins)),
         logistic_hazard_nll(eta[:, :K], bins, event, reduction="sum"),
     )
     with pytest.raises(ValueError, match=r"`eta` of DeepHitLoss must have shape \(n, n_causes \* K\) with n_causes = 4\. Got shape \(10, 6\)"):
@@ -167,3 +169,15 @@ def test_cause_codes_outside_range_are_counted(bad: list[int], n_ok: int) -> Non
     n = len(cause)
     with pytest.raises(ValueError, match=rf"`event` of deephit_nll must hold cause codes 0 \(censored\) to 2\. Got {len(bad)} other value"):
         deephit_nll(torch.zeros(n, 2, 3), torch.zeros(n, dtype=torch.long), cause)
+
+
+@pytest.mark.parametrize("loss", [LogisticHazardLoss(), DeepHitLoss()], ids=["LogisticHazardLoss", "DeepHitLoss"])
+def test_loss_modules_refuse_columns_and_need_the_bin(loss) -> None:
+    name = type(loss).__name__
+    eta, time, event, bins = torch.zeros(2, 3), torch.tensor([2.5, 0.5]), torch.tensor([1, 0]), torch.tensor([2, 0])
+    with pytest.raises(TypeError, match=rf"`target` of {name} must be a SurvivalTarget, named fields rather than columns read by position\. Got Tensor instead\. Build one with deepstat.data.SurvivalTarget\(time=\.\.\., event=\.\.\., bin=discretize_times\(time, cuts\)\)"):
+        loss(eta, torch.column_stack([bins, event]).double())
+    with pytest.raises(ValueError, match=rf"`target` of {name} must have `bin`, the interval index of each row \(discretize_times\(time, cuts\)\)\. Got bin=None instead"):
+        loss(eta, SurvivalTarget(time=time, event=event))
+    with pytest.raises(ValueError, match=rf"`target` of {name} must have strata=None: the loss has no strata"):
+        loss(eta, SurvivalTarget(time=time, event=event, bin=bins, strata=torch.tensor([0, 1])))

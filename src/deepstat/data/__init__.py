@@ -14,6 +14,7 @@ from deepstat.data.padded import PaddedAdapter, pad_sequences
 from deepstat.data.sequence import SequenceAdapter
 from deepstat.data.sets import SetAdapter
 from deepstat.data.table import TableAdapter
+from deepstat.utils.survival_target import SurvivalTarget
 
 __all__ = [
     "ADAPTERS",
@@ -28,6 +29,7 @@ __all__ = [
     "PaddedAdapter",
     "SequenceAdapter",
     "SetAdapter",
+    "SurvivalTarget",
     "TableAdapter",
     "adapter_from_config",
     "pad_sequences",

@@ -29,6 +29,7 @@ from deepstat.losses.robust import (
 )
 from deepstat.losses.survival import CensoredNLLLoss, censored_nll, check_survival_data
 from deepstat.losses.survival_cox import CoxPHLoss, CoxTimeVaryingLoss, cox_partial_nll, cox_partial_nll_counting
+from deepstat.utils.survival_target import SurvivalTarget
 from deepstat.losses.survival_discrete import (
     DeepHitLoss,
     LogisticHazardLoss,
@@ -76,4 +77,5 @@ __all__ = [
     "censored_nll",
     "CensoredNLLLoss",
     "check_survival_data",
+    "SurvivalTarget",
 ]

@@ -10,9 +10,51 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from deepstat.utils.survival_target import SurvivalTarget
 from deepstat.utils.validation import format_values
 
 __all__ = ["check_survival_data"]
+
+
+def survival_target(
+    target: object,
+    caller: str,
+    example: str,
+    *,
+    start: bool = False,
+    strata: bool = True,
+    bins: bool = False,
+) -> SurvivalTarget:
+    """``target`` itself, after checking that it is a :class:`SurvivalTarget` with the fields ``caller`` reads.
+
+    ``start``: counting-process rows are required (True) or refused (False); ``strata``: whether
+    the loss models strata (refused otherwise, never ignored); ``bins``: the interval index is
+    required. ``example`` is the constructor call shown in the TypeError.
+    """
+    if not isinstance(target, SurvivalTarget):
+        raise TypeError(
+            f"`target` of {caller} must be a SurvivalTarget, named fields rather than columns read by position. "
+            f"Got {type(target).__name__} instead. Build one with deepstat.data.SurvivalTarget({example})."
+        )
+    if start and target.start is None:
+        raise ValueError(
+            f"`target` of {caller} must have `start` (counting-process (start, stop] rows). Got start=None instead; "
+            "use CoxPHLoss for right-censored data."
+        )
+    if not start and target.start is not None:
+        fix = "; use CoxTimeVaryingLoss for (start, stop] rows" if caller == "CoxPHLoss" else ""
+        raise ValueError(
+            f"`target` of {caller} must have start=None: the loss is for right-censored data. "
+            f"Got a `start` field instead{fix}."
+        )
+    if not strata and target.strata is not None:
+        raise ValueError(f"`target` of {caller} must have strata=None: the loss has no strata. Got a `strata` field instead.")
+    if bins and target.bin is None:
+        raise ValueError(
+            f"`target` of {caller} must have `bin`, the interval index of each row (discretize_times(time, cuts)). "
+            "Got bin=None instead."
+        )
+    return target
 
 
 def as_vector(value: object, name: str, caller: str, n: int | None = None) -> Tensor:

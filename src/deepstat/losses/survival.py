@@ -19,7 +19,9 @@ from deepstat.losses._survival_checks import (
     check_events,
     check_survival_data,
     check_times,
+    survival_target,
 )
+from deepstat.utils.survival_target import SurvivalTarget
 
 __all__ = ["CensoredNLLLoss", "censored_nll", "check_survival_data"]
 
@@ -71,7 +73,7 @@ def censored_nll(
     How an estimator uses it with a family (``losses`` does not import ``families``): validate
     with :func:`check_survival_data` (``positive_time=True`` for families on (0, inf)) and pass
     ``CensoredNLLLoss(family.log_prob, family.log_survival)`` to the training engine with the
-    target ``(time, event)``, i.e. ``censored_nll(family.log_prob(t, eta),
+    target ``SurvivalTarget(time, event)``, i.e. ``censored_nll(family.log_prob(t, eta),
     family.log_survival(t, eta), event)``. With ``family="weibull"`` and a network predicting
     :math:`\eta` this is a deep Weibull AFT model.
 
@@ -96,8 +98,9 @@ def censored_nll(
 class CensoredNLLLoss(nn.Module):
     """:func:`censored_nll` of a parametric family, with the estimators' loss protocol.
 
-    ``forward(eta, target, *, weight=None, reduction="sum")`` with ``target`` of shape (n, 2) =
-    (time, event); decomposes by observation, so mini-batches are fine.
+    ``forward(eta, target, *, weight=None, reduction="sum")`` with ``target`` a
+    :class:`~deepstat.data.SurvivalTarget` with ``time`` and ``event`` (no ``start``, no
+    ``strata``); decomposes by observation, so mini-batches are fine.
 
     Parameters
     ----------
@@ -106,13 +109,21 @@ class CensoredNLLLoss(nn.Module):
     log_survival : callable
         ``log_survival(time, eta) -> (n,)``, e.g. a family's bound ``log_survival``.
 
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a SurvivalTarget (a tensor of columns is refused).
+    ValueError
+        If ``target`` has ``start`` or ``strata``, and as :func:`censored_nll`.
+
     Examples
     --------
     >>> import torch
+    >>> from deepstat.data import SurvivalTarget
     >>> from deepstat.families import Weibull
     >>> family = Weibull()
     >>> loss = CensoredNLLLoss(family.log_prob, family.log_survival)
-    >>> loss(torch.zeros(2, 2), torch.tensor([[1.0, 1.0], [2.0, 0.0]])).shape
+    >>> loss(torch.zeros(2, 2), SurvivalTarget(time=torch.tensor([1.0, 2.0]), event=torch.tensor([1, 0]))).shape
     torch.Size([])
     """
 
@@ -122,7 +133,14 @@ class CensoredNLLLoss(nn.Module):
         self.log_survival = log_survival
 
     def forward(
-        self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Literal["mean", "sum", "none"] = "sum"
+        self,
+        eta: Tensor,
+        target: SurvivalTarget,
+        *,
+        weight: Tensor | None = None,
+        reduction: Literal["mean", "sum", "none"] = "sum",
     ) -> Tensor:
-        time = check_times(target[:, 0], "time", type(self).__name__)
-        return censored_nll(self.log_prob(time, eta), self.log_survival(time, eta), target[:, 1], weight=weight, reduction=reduction)
+        caller = type(self).__name__
+        target = survival_target(target, caller, "time=..., event=...", strata=False)
+        time = check_times(target.time, "time", caller)
+        return censored_nll(self.log_prob(time, eta), self.log_survival(time, eta), target.event, weight=weight, reduction=reduction)

@@ -17,6 +17,7 @@ stratum of the event.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,7 +31,9 @@ from deepstat.losses._survival_checks import (
     check_start_stop,
     check_times,
     check_weight,
+    survival_target,
 )
+from deepstat.utils.survival_target import SurvivalTarget
 
 __all__ = ["CoxPHLoss", "CoxTimeVaryingLoss", "cox_partial_nll", "cox_partial_nll_counting"]
 
@@ -356,98 +359,126 @@ class _CoxLoss(nn.Module):
     """The estimators' loss protocol for the Cox likelihoods, keeping the risk sets of recent targets."""
 
     _cache_size = 4  # a full-batch fit alternates two targets: the training part and the validation part
+    _counting = False  # whether the target holds counting-process (start, stop] rows
+    _example = "time=..., event=..., strata=None"  # shown when a target is not a SurvivalTarget
 
     def __init__(self, ties: Ties = "efron") -> None:
         super().__init__()
         self.ties = ties
-        self._risk_sets: list[tuple[tuple, Tensor, Tensor | None, _RiskSets]] = []
-
-    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        """(stop, event, start, strata) columns of ``target``."""
-        raise NotImplementedError
+        self._risk_sets: list[tuple[tuple, SurvivalTarget, Tensor | None, _RiskSets]] = []
 
     def forward(
-        self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
+        self, eta: Tensor, target: SurvivalTarget, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
     ) -> Tensor:
         caller = type(self).__name__
+        target = survival_target(target, caller, self._example, start=self._counting)
+        fields = _fields(target)
         cacheable = (
             isinstance(eta, Tensor)
-            and isinstance(target, Tensor)
-            and not target.requires_grad
+            and not any(t.requires_grad for t in fields.values() if t is not None)
             and (weight is None or (isinstance(weight, Tensor) and not weight.requires_grad))
         )
         risk_sets = None
         if cacheable:
             w_key = None if weight is None else (weight.dtype, tuple(weight.shape))
-            key = (self.ties, eta.dtype, eta.device, target.dtype, target.device, tuple(target.shape), w_key)
+            t_key = tuple(None if t is None else (t.dtype, t.device, tuple(t.shape)) for t in fields.values())
+            key = (self.ties, eta.dtype, eta.device, t_key, w_key)
             risk_sets = self._lookup(key, target, weight)
         if risk_sets is None:
-            stop, event, start, strata = self._columns(target)
-            if isinstance(event, Tensor) and event.numel() and not bool((event > 0).any()):
+            event = target.event
+            if event.numel() and not bool((event > 0).any()):
                 # a mini-batch without events adds nothing to the partial likelihood (full data are
                 # checked for events by the estimator); keep the graph so that backward still runs
                 return eta.sum() * 0.0
-            risk, risk_sets = _prepare(caller, eta, stop, event, start, strata, weight, self.ties, reduction)
+            risk, risk_sets = _prepare(caller, eta, target.time, event, target.start, target.strata, weight, self.ties, reduction)
             if cacheable:
                 copy = None if weight is None else weight.detach().clone()
-                self._risk_sets = [*self._risk_sets, (key, target.detach().clone(), copy, risk_sets)][-self._cache_size :]
+                kept = dataclasses.replace(target, **{k: None if t is None else t.detach().clone() for k, t in fields.items()})
+                self._risk_sets = [*self._risk_sets, (key, kept, copy, risk_sets)][-self._cache_size :]
         else:  # the target and weight were validated when their risk sets were built
-            risk = _check_risk(eta, self.ties, reduction, caller, target.shape[0])
+            risk = _check_risk(eta, self.ties, reduction, caller, len(target))
         return _reduce(_cox_nll(risk, risk_sets), risk_sets.n_events, reduction)
 
-    def _lookup(self, key: tuple, target: Tensor, weight: Tensor | None) -> _RiskSets | None:
+    def _lookup(self, key: tuple, target: SurvivalTarget, weight: Tensor | None) -> _RiskSets | None:
         """The risk sets built for an equal (not only the same) target and weight, if any."""
+        fields = _fields(target)
         for i, (k, t, w, risk_sets) in enumerate(self._risk_sets):
-            if k == key and torch.equal(t, target) and (w is None or torch.equal(w, weight)):
+            if (
+                k == key
+                and all(a is None or torch.equal(a, fields[name]) for name, a in _fields(t).items())
+                and (w is None or torch.equal(w, weight))
+            ):
                 self._risk_sets.append(self._risk_sets.pop(i))  # most recently used last
                 return risk_sets
         return None
+
+
+def _fields(target: SurvivalTarget) -> dict[str, Tensor | None]:
+    """The fields the Cox likelihoods read (the interval index is not one of them)."""
+    return {"time": target.time, "event": target.event, "start": target.start, "strata": target.strata}
 
 
 class CoxPHLoss(_CoxLoss):
     """:func:`cox_partial_nll` with the estimators' loss protocol (use it on the full data, not mini-batches).
 
     ``forward(eta, target, *, weight=None, reduction="sum")`` with ``eta`` of shape (n, 1) and
-    ``target`` of shape (n, 2) = (time, event) or (n, 3) = (time, event, stratum).
+    ``target`` a :class:`~deepstat.data.SurvivalTarget` with ``time``, ``event`` and optionally
+    ``strata`` (``start`` must be None: see :class:`CoxTimeVaryingLoss`).
 
     Parameters
     ----------
     ties : {"efron", "breslow"}, default="efron"
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a SurvivalTarget (a tensor of columns is refused).
+    ValueError
+        If ``target`` has ``start``, and as :func:`cox_partial_nll`.
 
     Notes
     -----
     A full-batch fit evaluates the loss on the same targets every epoch. The module validates a
     target once and keeps what depends on it alone (sort order, tie groups, strata layout, Efron's
     index arrays) for the last 4 distinct (target, weight) pairs, found again by value
-    (``torch.equal``), so that a target changed in place or a new one is validated and sorted
-    anew. Each call then costs a gather, a cumulative log-sum-exp and Efron's segment sums; the
-    result is the one :func:`cox_partial_nll` returns, bit for bit.
+    (``torch.equal`` on every field), so that a target changed in place or a new one is validated
+    and sorted anew. Each call then costs a gather, a cumulative log-sum-exp and Efron's segment
+    sums; the result is the one :func:`cox_partial_nll` returns, bit for bit.
 
     Examples
     --------
     >>> import torch
-    >>> target = torch.tensor([[1.0, 1.0], [2.0, 0.0], [3.0, 1.0]])
+    >>> from deepstat.data import SurvivalTarget
+    >>> target = SurvivalTarget(time=torch.tensor([1.0, 2.0, 3.0]), event=torch.tensor([1, 0, 1]))
     >>> CoxPHLoss()(torch.zeros(3, 1), target)  # log 3 + log 1
     tensor(1.0986)
     """
-
-    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        return target[:, 0], target[:, 1], None, target[:, 2] if target.shape[1] > 2 else None
 
 
 class CoxTimeVaryingLoss(_CoxLoss):
     """:func:`cox_partial_nll_counting` with the estimators' loss protocol (full data, not mini-batches).
 
-    ``target`` has shape (n, 3) = (start, stop, event) or (n, 4) = (start, stop, event, stratum).
-    Risk sets are kept across calls as in :class:`CoxPHLoss`.
+    ``target`` is a :class:`~deepstat.data.SurvivalTarget` with ``start``, ``time`` (the stop
+    times), ``event`` and optionally ``strata``. Risk sets are kept across calls as in
+    :class:`CoxPHLoss`.
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a SurvivalTarget.
+    ValueError
+        If ``target`` has no ``start``, and as :func:`cox_partial_nll_counting`.
 
     Examples
     --------
     >>> import torch
-    >>> target = torch.tensor([[0.0, 2.0, 0.0], [2.0, 5.0, 1.0], [0.0, 4.0, 1.0]])
+    >>> from deepstat.data import SurvivalTarget
+    >>> target = SurvivalTarget(
+    ...     time=torch.tensor([2.0, 5.0, 4.0]), event=torch.tensor([0, 1, 1]), start=torch.tensor([0.0, 2.0, 0.0])
+    ... )
     >>> CoxTimeVaryingLoss()(torch.zeros(3, 1), target)  # log 2 + log 1
     tensor(0.6931)
     """
 
-    def _columns(self, target: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        return target[:, 1], target[:, 2], target[:, 0], target[:, 3] if target.shape[1] > 3 else None
+    _counting = True
+    _example = "time=stop, event=..., start=start, strata=None"

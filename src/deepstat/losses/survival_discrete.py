@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from deepstat.losses._common import reduce_loss
-from deepstat.losses._survival_checks import as_vector, check_events, check_times
+from deepstat.losses._survival_checks import as_vector, check_events, check_times, survival_target
+from deepstat.utils.survival_target import SurvivalTarget
 from deepstat.utils.validation import format_values
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 Reduction = Literal["mean", "sum", "none"]
+_DISCRETE_EXAMPLE = "time=..., event=..., bin=discretize_times(time, cuts)"
 
 
 def discretize_times(time: Tensor, cuts: Tensor) -> Tensor:
@@ -309,26 +311,40 @@ def deephit_ranking_loss(
 class LogisticHazardLoss(nn.Module):
     """:func:`logistic_hazard_nll` with the estimators' loss protocol.
 
-    ``forward(eta, target, *, weight=None, reduction="sum")``: ``eta`` (n, K) logits, ``target``
-    (n, 2) = (bin_index, event).
+    ``forward(eta, target, *, weight=None, reduction="sum")``: ``eta`` (n, K) logits, ``target`` a
+    :class:`~deepstat.data.SurvivalTarget` whose ``bin`` is the interval index and ``event`` the
+    event flag (``time`` is not read; no ``start``, no ``strata``).
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a SurvivalTarget (a tensor of columns is refused).
+    ValueError
+        If ``target`` has no ``bin``, or has ``start`` or ``strata``; and as :func:`logistic_hazard_nll`.
 
     Examples
     --------
     >>> import torch
-    >>> LogisticHazardLoss()(torch.zeros(2, 3), torch.tensor([[2.0, 1.0], [0.0, 0.0]]))  # 4 log 2
+    >>> from deepstat.data import SurvivalTarget
+    >>> target = SurvivalTarget(time=torch.tensor([2.5, 0.5]), event=torch.tensor([1, 0]), bin=torch.tensor([2, 0]))
+    >>> LogisticHazardLoss()(torch.zeros(2, 3), target)  # 4 log 2
     tensor(2.7726)
     """
 
-    def forward(self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Reduction = "sum") -> Tensor:
-        return logistic_hazard_nll(eta, target[:, 0], target[:, 1], weight=weight, reduction=reduction)
+    def forward(
+        self, eta: Tensor, target: SurvivalTarget, *, weight: Tensor | None = None, reduction: Reduction = "sum"
+    ) -> Tensor:
+        target = survival_target(target, "LogisticHazardLoss", _DISCRETE_EXAMPLE, strata=False, bins=True)
+        return logistic_hazard_nll(eta, target.bin, target.event, weight=weight, reduction=reduction)
 
 
 class DeepHitLoss(nn.Module):
     r"""DeepHit's loss :math:`\alpha\,\ell_{\mathrm{NLL}} + (1 - \alpha)\,\ell_{\mathrm{rank}}` with the estimators' loss protocol.
 
     ``eta`` has shape (n, n_causes * K) (cause-major: columns ``r K .. (r + 1) K - 1`` are cause
-    ``r + 1``), ``target`` (n, 2) = (bin_index, cause code). ``alpha`` and ``sigma`` default to
-    pycox's ``DeepHitSingle`` values.
+    ``r + 1``), ``target`` a :class:`~deepstat.data.SurvivalTarget` whose ``bin`` is the interval
+    index and ``event`` the cause code (0 censored). ``alpha`` and ``sigma`` default to pycox's
+    ``DeepHitSingle`` values.
 
     Parameters
     ----------
@@ -339,11 +355,20 @@ class DeepHitLoss(nn.Module):
     sigma : float, default=0.1
         Scale of the ranking penalty.
 
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a SurvivalTarget (a tensor of columns is refused).
+    ValueError
+        If ``target`` has no ``bin``, or has ``start`` or ``strata``; and as :func:`deephit_nll`.
+
     Examples
     --------
     >>> import torch
+    >>> from deepstat.data import SurvivalTarget
     >>> loss = DeepHitLoss(n_causes=2)
-    >>> loss(torch.zeros(3, 2 * 4), torch.tensor([[0.0, 1.0], [3.0, 2.0], [2.0, 0.0]])).shape
+    >>> target = SurvivalTarget(time=torch.tensor([0.2, 3.5, 2.1]), event=torch.tensor([1, 2, 0]), bin=torch.tensor([0, 3, 2]))
+    >>> loss(torch.zeros(3, 2 * 4), target).shape
     torch.Size([])
     """
 
@@ -355,13 +380,16 @@ class DeepHitLoss(nn.Module):
             raise ValueError(f"`alpha` of DeepHitLoss must lie in [0, 1]. Got {alpha!r} instead.")
         self.n_causes, self.alpha, self.sigma = n_causes, float(alpha), sigma
 
-    def forward(self, eta: Tensor, target: Tensor, *, weight: Tensor | None = None, reduction: Reduction = "sum") -> Tensor:
+    def forward(
+        self, eta: Tensor, target: SurvivalTarget, *, weight: Tensor | None = None, reduction: Reduction = "sum"
+    ) -> Tensor:
+        target = survival_target(target, "DeepHitLoss", _DISCRETE_EXAMPLE, strata=False, bins=True)
         if eta.ndim != 2 or eta.shape[1] % self.n_causes:
             raise ValueError(
                 f"`eta` of DeepHitLoss must have shape (n, n_causes * K) with n_causes = {self.n_causes}. "
                 f"Got shape {tuple(eta.shape)} instead."
             )
         logits = eta.reshape(eta.shape[0], self.n_causes, -1)
-        nll = deephit_nll(logits, target[:, 0], target[:, 1], reduction="none")
-        rank = deephit_ranking_loss(logits, target[:, 0], target[:, 1], sigma=self.sigma, reduction="none")
+        nll = deephit_nll(logits, target.bin, target.event, reduction="none")
+        rank = deephit_ranking_loss(logits, target.bin, target.event, sigma=self.sigma, reduction="none")
         return reduce_loss(self.alpha * nll + (1 - self.alpha) * rank, weight, reduction, "DeepHitLoss")

@@ -10,6 +10,7 @@ from deepstat.train.engine import NoImprovementWarning, Objective, TrainingDiver
 from deepstat.train.history import History
 from deepstat.train.optim import make_optimizer, make_scheduler, penalized_parameters, penalty_term
 from deepstat.train.progress import EpochProgress
+from deepstat.train.splits import MaskSplit, RandomSplit, Splitter, StratifiedSplit, TemporalSplit
 
 __all__ = [
     "Batch",
@@ -36,4 +37,9 @@ __all__ = [
     "penalty_term",
     "save_checkpoint",
     "split_validation",
+    "Splitter",
+    "RandomSplit",
+    "StratifiedSplit",
+    "TemporalSplit",
+    "MaskSplit",
 ]

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from deepstat.data.batch import Batch, move, n_rows, take
+from deepstat.train.splits import RandomSplit
 
 __all__ = ["Batch", "BatchSource", "TensorBatches", "SubsetBatches", "split_validation", "take", "n_rows"]
 
@@ -178,7 +179,7 @@ class SubsetBatches:
 def split_validation(
     source: BatchSource, fraction: float, generator: torch.Generator
 ) -> tuple[SubsetBatches, SubsetBatches]:
-    """Split ``source`` at random into a training part and a validation part.
+    """Split ``source`` at random into a training part and a validation part (:class:`~deepstat.train.RandomSplit`).
 
     Parameters
     ----------
@@ -207,7 +208,5 @@ def split_validation(
             f"`validation_fraction` of TrainConfig must leave at least one observation in each part. "
             f"Got {fraction!r} with {n} observations instead."
         )
-    perm = torch.randperm(n, generator=generator)
-    val_index, _ = perm[:n_val].sort()
-    train_index, _ = perm[n_val:].sort()
+    train_index, val_index = RandomSplit(fraction).split(n, generator)
     return SubsetBatches(source, train_index), SubsetBatches(source, val_index)

@@ -22,7 +22,8 @@ from deepstat.train import distributed as dist_utils
 from deepstat.train.callbacks import Callback
 from deepstat.train.checkpoint import load_checkpoint
 from deepstat.train.config import TrainConfig
-from deepstat.train.data import Batch, BatchSource, split_validation
+from deepstat.train.data import Batch, BatchSource, SubsetBatches, split_validation
+from deepstat.train.splits import Splitter
 from deepstat.train.history import History
 from deepstat.train.optim import _penalty, make_optimizer, make_scheduler, penalized_parameters
 from deepstat.train.progress import EpochProgress
@@ -114,6 +115,7 @@ def fit_module(
     validation: BatchSource | None = None,
     callbacks: Sequence[Callback] = (),
     objective: Objective | None = None,
+    splitter: Splitter | None = None,
 ) -> History:
     r"""Train ``module`` in place by minimising the weighted mean of ``loss`` (plus a penalty).
 
@@ -140,6 +142,16 @@ def fit_module(
         penalty, and the recorded losses are ``sum(loss_sum) / sum(weight_sum)``. ``loss`` may be
         None then. None: :func:`default_objective` of ``loss``, which scores the outputs
         ``batch.select`` marks (all of them without it).
+    splitter : Splitter or None, default=None
+        How to split ``train`` when ``validation`` is None: an object with
+        ``split(n, generator) -> (train_index, val_index)`` (:class:`~deepstat.train.RandomSplit`,
+        :class:`~deepstat.train.StratifiedSplit`, :class:`~deepstat.train.TemporalSplit`,
+        :class:`~deepstat.train.MaskSplit`), called with the fit's seeded generator. Given, it
+        always splits (``validation_fraction`` is not used) and the validation part is monitored,
+        for early stopping when ``config.early_stopping``. None: ``RandomSplit(validation_fraction)``
+        when ``config.early_stopping`` and ``validation_fraction > 0``, as before. It is an argument
+        of the fit, not a ``TrainConfig`` field, because it may hold data (labels, masks) that a
+        config saved as JSON cannot.
 
     Returns
     -------
@@ -152,8 +164,8 @@ def fit_module(
     TypeError
         If an argument has the wrong type.
     ValueError
-        If a data source is empty, or a checkpoint to resume from was made with another
-        optimiser or schedule.
+        If a data source is empty, ``splitter`` leaves a part empty or is given with
+        ``validation``, or a checkpoint to resume from was made with another optimiser or schedule.
     TrainingDivergedError
         If a loss or a weight becomes NaN or infinite; the best weights are restored first.
 
@@ -198,6 +210,13 @@ def fit_module(
     True
     """
     _check_arguments(module, loss, train, config, validation, callbacks, objective)
+    if splitter is not None and not callable(getattr(splitter, "split", None)):
+        raise TypeError(
+            f"`splitter` of fit_module must have a split(n, generator) method, such as RandomSplit. "
+            f"Got {type(splitter).__name__} instead."
+        )
+    if splitter is not None and validation is not None:
+        raise ValueError("`splitter` of fit_module must be None when `validation` is given. Got both instead; pass one.")
     device = torch.device(config.device)
     module.to(device)
     checkpoint = load_checkpoint(config.checkpoint_dir) if config.resume else None
@@ -206,10 +225,23 @@ def fit_module(
     with torch_threads(), torch.random.fork_rng(devices=fork_devices):
         torch.manual_seed(seed + dist_utils.rank())
         generator = torch.Generator().manual_seed(seed)
-        if validation is None and config.early_stopping and config.validation_fraction > 0:
+        if splitter is not None:
+            train, validation = _split(train, splitter, generator)
+        elif validation is None and config.early_stopping and config.validation_fraction > 0:
             train, validation = split_validation(train, config.validation_fraction, generator)
         trainer = _Trainer(module, loss, train, validation, config, generator, seed, objective)
         return trainer.run(checkpoint, callbacks)
+
+
+def _split(source: BatchSource, splitter: Splitter, generator: torch.Generator) -> tuple[SubsetBatches, SubsetBatches]:
+    """The training and validation parts of ``source`` by ``splitter``, neither empty."""
+    train_index, val_index = splitter.split(len(source), generator)
+    if len(train_index) < 1 or len(val_index) < 1:
+        raise ValueError(
+            f"`splitter` of fit_module must leave at least one observation in each part. Got {splitter!r} with "
+            f"{len(train_index)} training and {len(val_index)} validation observation(s) of {len(source)} instead."
+        )
+    return SubsetBatches(source, train_index), SubsetBatches(source, val_index)
 
 
 class _Trainer:

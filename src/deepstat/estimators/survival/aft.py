@@ -17,6 +17,7 @@ from deepstat.families import Family, get_family
 from deepstat.nn import NetworkConfig
 from deepstat.losses import CensoredNLLLoss
 from deepstat.utils.survival import check_survival_target
+from deepstat.utils.survival_target import SurvivalTarget
 
 __all__ = ["AFT_FAMILIES", "DeepAFT"]
 
@@ -141,9 +142,9 @@ class DeepAFT(SurvivalEstimator):
             )
         return family
 
-    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
+    def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
         time, event = check_survival_target(y, type(self).__name__, positive=True)
-        return torch.as_tensor(np.column_stack([time, event]), dtype=_DTYPES[self.dtype])
+        return SurvivalTarget(time=torch.as_tensor(time, dtype=_DTYPES[self.dtype]), event=torch.as_tensor(event.astype(np.int64)))
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepAFT:
         """Fit the network by the right-censored negative log-likelihood.
@@ -172,24 +173,24 @@ class DeepAFT(SurvivalEstimator):
         target = self._encode_target(y, fitting=True)
         Z = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None
-        self._check_lengths(Z.shape[0], target.shape[0], fitting=True)
+        self._check_lengths(Z.shape[0], len(target), fitting=True)
         self.family_ = family
         validation = self._eval_batches(eval_set)
         # start at the family's fit to all times (censoring ignored: a start, not an estimate)
         w64 = None if weight is None else weight.double()
-        time = target[:, 0].double()
+        time = target.time.double()
         offset, scale = family.init_eta(time, w64), family.eta_scale(time, w64)
         n_modelled = family.n_params if self.heteroscedastic else family.n_location_params
         self._fit_objective(
             Z, target, weight, CensoredNLLLoss(family.log_prob, family.log_survival), n_modelled,
-            strata=target[:, 1].numpy().astype(np.int64), validation=validation, offset=offset, scale=scale,
+            strata=target.event.numpy(), validation=validation, offset=offset, scale=scale,
         )
-        event = target[:, 1].numpy() > 0
-        self.time_grid_ = np.unique(target[event, 0].double().numpy())
+        event = target.event.numpy() > 0
+        self.time_grid_ = np.unique(target.time[event].double().numpy())
         with torch.no_grad():
             eta = self._eta_fitted(Z)
-            nll = CensoredNLLLoss(family.log_prob, family.log_survival)(eta, target.to(eta.dtype), weight=weight, reduction="sum")
-            total = target.shape[0] if weight is None else float(weight.sum())
+            nll = CensoredNLLLoss(family.log_prob, family.log_survival)(eta, target.to(dtype=eta.dtype), weight=weight, reduction="sum")
+            total = len(target) if weight is None else float(weight.sum())
             self.train_log_likelihood_ = -float(nll) / total
         return self
 
@@ -222,12 +223,12 @@ class DeepAFT(SurvivalEstimator):
     def log_likelihood(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Mean right-censored log-likelihood per observation (log f for events, log S for censored times)."""
         eta = self._eta(X)
-        target = self._encode_target(y, fitting=False).to(eta.dtype)
-        self._check_lengths(eta.shape[0], target.shape[0])
-        weight = self._check_sample_weight(sample_weight, target.shape[0])
+        target = self._encode_target(y, fitting=False).to(dtype=eta.dtype)
+        self._check_lengths(eta.shape[0], len(target))
+        weight = self._check_sample_weight(sample_weight, len(target))
         with torch.no_grad():
             nll = CensoredNLLLoss(self.family_.log_prob, self.family_.log_survival)(eta, target, weight=weight, reduction="sum")
-        total = target.shape[0] if weight is None else float(weight.sum())
+        total = len(target) if weight is None else float(weight.sum())
         return -float(nll) / total
 
     def predict_pit(self, X: Any, y: Any = None, *, random_state: int | None = 0) -> np.ndarray:

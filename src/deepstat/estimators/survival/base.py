@@ -21,8 +21,9 @@ from torch import Tensor
 from deepstat.estimators._params import Interval, Options
 from deepstat.estimators.base import COMMON_CONSTRAINTS, DeepstatEstimator
 from deepstat.nn import MLP, NetworkConfig
-from deepstat.train import TensorBatches
+from deepstat.train import StratifiedSplit, TensorBatches, take
 from deepstat.utils.survival import check_time_grid
+from deepstat.utils.survival_target import SurvivalTarget
 from deepstat.utils.validation import resolve_seed
 
 __all__ = ["SURVIVAL_LR", "SurvivalEstimator", "check_time_grid"]  # check_time_grid lives in utils.survival
@@ -36,36 +37,6 @@ SURVIVAL_CONSTRAINTS: dict[str, list[Any]] = {
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
 }
 TIES = [Options(frozenset({"efron", "breslow"}))]
-
-
-def stratified_validation_split(
-    labels: np.ndarray, fraction: float, seed: int, groups: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of a seeded training/validation split, stratified by ``labels`` (the event or cause).
-
-    With ``groups`` (subject ids of counting-process data) whole subjects go to one side; a
-    subject's label is its largest (an event anywhere in its history). Each stratum keeps
-    ``ceil(fraction * size)`` members in validation, as the engine's own split does.
-    """
-    rng = np.random.default_rng(seed)
-    if groups is None:
-        units, unit_labels = np.arange(len(labels)), labels
-    else:
-        units, inverse = np.unique(groups, return_inverse=True)
-        unit_labels = np.zeros(len(units), dtype=labels.dtype)
-        np.maximum.at(unit_labels, inverse, labels)
-    val_units = []
-    for value in np.unique(unit_labels):
-        members = np.flatnonzero(unit_labels == value)
-        n_val = int(np.ceil(fraction * len(members)))
-        if n_val >= len(members):  # a stratum of one unit stays in training
-            n_val = len(members) - 1
-        val_units.append(rng.permutation(members)[:n_val])
-    is_val = np.zeros(len(units), dtype=bool)
-    is_val[np.concatenate(val_units)] = True
-    if groups is not None:
-        is_val = is_val[inverse]
-    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
 class SurvivalEstimator(DeepstatEstimator):
@@ -108,7 +79,7 @@ class SurvivalEstimator(DeepstatEstimator):
     def _fit_objective(
         self,
         Z: Tensor,
-        target: Tensor,
+        target: SurvivalTarget,
         weight: Tensor | None,
         objective: Any,
         n_outputs: int,
@@ -124,20 +95,21 @@ class SurvivalEstimator(DeepstatEstimator):
         ``n_outputs`` columns of ``eta`` come from the network; ``offset`` and ``scale`` (default 0
         and 1) may be longer, the extra columns being fitted constants (see DistributionalHead).
         ``strata`` holds the event indicator (or cause) of each row; ``groups`` the subject of each
-        row when several rows belong to one subject.
+        row when several rows belong to one subject. The split is a
+        :class:`~deepstat.train.StratifiedSplit` drawn here from the estimator's seed (not by the
+        engine, whose generator also shuffles the batches), so that ``seed_`` reproduces it.
         """
         seed = resolve_seed(self.random_state)
-        train_idx = None
         if validation is None and self.early_stopping and self.validation_fraction > 0:
-            train_idx, val_idx = stratified_validation_split(strata, float(self.validation_fraction), seed, groups)
-            if len(val_idx) == 0 or len(train_idx) == 0:
+            splitter = StratifiedSplit(float(self.validation_fraction), strata, groups)
+            ti, vi = splitter.split(len(strata), seed)
+            if len(vi) == 0 or len(ti) == 0:
                 raise ValueError(
                     f"`validation_fraction` of {type(self).__name__} must leave rows on both sides of the split. "
                     f"Got {self.validation_fraction!r} with {len(strata)} rows instead."
                 )
-            ti, vi = torch.as_tensor(train_idx), torch.as_tensor(val_idx)
-            validation = TensorBatches(Z[vi], target[vi], None if weight is None else weight[vi])
-            Z, target, weight = Z[ti], target[ti], None if weight is None else weight[ti]
+            validation = TensorBatches(Z[vi], take(target, vi), None if weight is None else weight[vi])
+            Z, target, weight = Z[ti], take(target, ti), None if weight is None else weight[ti]
         offset = torch.zeros(n_outputs) if offset is None else offset
         scale = torch.ones(offset.numel()) if scale is None else scale
         # the split above and the network's initialisation share one seed, so that seed_ reproduces both
@@ -147,6 +119,22 @@ class SurvivalEstimator(DeepstatEstimator):
         finally:
             self.random_state = given
         self.n_train_ = int(Z.shape[0])
+
+    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
+        """Validation data from ``eval_set = (X_val, y_val[, w_val])``, encoded as in fit (a SurvivalTarget)."""
+        if eval_set is None:
+            return None
+        caller = type(self).__name__
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+            raise ValueError(
+                f"`eval_set` of {caller} must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
+                f"Got {type(eval_set).__name__} instead."
+            )
+        X_v = self._encode_X(eval_set[0], fitting=False)
+        y_v = self._encode_target(eval_set[1], fitting=False)
+        self._check_lengths(X_v.shape[0], len(y_v))
+        w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
+        return TensorBatches(X_v, y_v, self._observation_weight(y_v, w_v))
 
     def _eta_fitted(self, Z: Tensor) -> Tensor:
         """``eta`` of already encoded inputs (eval mode, no gradient)."""

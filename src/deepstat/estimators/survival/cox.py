@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from deepstat.metrics.survival_baseline import breslow_cumulative_hazard
 from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.train import TensorBatches
 from deepstat.utils.survival import StrataLevels, check_survival_target
+from deepstat.utils.survival_target import SurvivalTarget
 
 __all__ = ["DeepCoxPH"]
 
@@ -36,6 +38,27 @@ def dense_rank(*arrays: np.ndarray) -> list[np.ndarray]:
     """
     _, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
     return np.split(inverse.astype(np.float64), np.cumsum([a.shape[0] for a in arrays])[:-1])
+
+
+def cox_target(
+    time: np.ndarray,
+    event: np.ndarray,
+    *,
+    start: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
+    dtype: torch.dtype,
+) -> SurvivalTarget:
+    """The Cox losses' target: dense ranks of the times (``start`` and ``time`` on one scale) in ``dtype``, int64 codes."""
+    if start is None:
+        (rank,), start_rank = dense_rank(time), None
+    else:
+        start_rank, rank = dense_rank(start, time)
+    return SurvivalTarget(
+        time=torch.as_tensor(rank, dtype=dtype),
+        event=torch.as_tensor(np.asarray(event).astype(np.int64)),
+        start=None if start_rank is None else torch.as_tensor(start_rank, dtype=dtype),
+        strata=None if strata is None else torch.as_tensor(np.asarray(strata).astype(np.int64)),
+    )
 
 
 class DeepCoxPH(SurvivalEstimator):
@@ -172,11 +195,10 @@ class DeepCoxPH(SurvivalEstimator):
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
     # ------------------------------------------------------------------ fit
-    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
-        """(time rank, event) columns; validation targets are ranked within themselves."""
+    def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
+        """Time ranks and events; validation targets are ranked within themselves."""
         time, event = check_survival_target(y, type(self).__name__)
-        (rank,) = dense_rank(time)
-        return torch.as_tensor(np.column_stack([rank, event]), dtype=_DTYPES[self.dtype])
+        return cox_target(time, event, dtype=_DTYPES[self.dtype])
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepCoxPH:
         """Fit the network by the partial likelihood, then Breslow's baseline hazard.
@@ -211,9 +233,7 @@ class DeepCoxPH(SurvivalEstimator):
         Z = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None
         self._check_lengths(Z.shape[0], time.shape[0], fitting=True)
-        (rank,) = dense_rank(time)
-        columns = [rank, event] if stratum is None else [rank, event, stratum]
-        target = torch.as_tensor(np.column_stack(columns), dtype=Z.dtype)
+        target = cox_target(time, event, strata=stratum, dtype=Z.dtype)
         validation = self._eval_batches(eval_set)
         split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
         self._fit_objective(Z, target, weight, CoxPHLoss(self.ties), 1, strata=split_by, validation=validation)
@@ -225,7 +245,7 @@ class DeepCoxPH(SurvivalEstimator):
     def _objective_label(self) -> str:
         return f"Cox partial likelihood ({self.ties} ties)"
 
-    def _store_partial_log_likelihood(self, Z: Tensor, target: Tensor, weight: Tensor | None, loss: Any) -> None:
+    def _store_partial_log_likelihood(self, Z: Tensor, target: SurvivalTarget, weight: Tensor | None, loss: Any) -> None:
         """The log partial likelihood of all rows given to fit (a sum, as lifelines' ``log_likelihood_``)."""
         with torch.no_grad():
             nll = loss(self._eta_fitted(Z), target, weight=weight, reduction="sum")
@@ -263,8 +283,8 @@ class DeepCoxPH(SurvivalEstimator):
         batches = super()._eval_batches(eval_set)
         if batches is None or self.strata is None:
             return batches
-        code = torch.as_tensor(self._strata_codes(eval_set[0]), dtype=batches.target.dtype)
-        return TensorBatches(batches.inputs, torch.column_stack([batches.target, code]), batches.weight)
+        code = torch.as_tensor(self._strata_codes(eval_set[0]), dtype=torch.int64)
+        return TensorBatches(batches.inputs, dataclasses.replace(batches.target, strata=code), batches.weight)
 
     def _fit_baseline(
         self,

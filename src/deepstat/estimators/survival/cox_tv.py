@@ -13,7 +13,7 @@ from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params
 from deepstat.estimators.survival.base import SURVIVAL_CONSTRAINTS, TIES
-from deepstat.estimators.survival.cox import DeepCoxPH, dense_rank
+from deepstat.estimators.survival.cox import DeepCoxPH, cox_target
 from deepstat.nn import NetworkConfig
 from deepstat.losses.survival_cox import CoxTimeVaryingLoss
 from deepstat.utils.survival import check_time_event
@@ -185,9 +185,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         Z = self._encode_X(covariates, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None
         self._check_lengths(Z.shape[0], stop.shape[0], fitting=True)
-        start_rank, stop_rank = dense_rank(start, stop)
-        columns = [start_rank, stop_rank, event] if stratum is None else [start_rank, stop_rank, event, stratum]
-        target = torch.as_tensor(np.column_stack(columns), dtype=Z.dtype)
+        target = cox_target(stop, event, start=start, strata=stratum, dtype=Z.dtype)
         ids = X[self.id_col].to_numpy()
         split_by = event.astype(np.int64) if stratum is None else 2 * stratum + event.astype(np.int64)
         self._fit_objective(Z, target, weight, CoxTimeVaryingLoss(self.ties), 1, strata=split_by, groups=ids)
@@ -211,11 +209,8 @@ class DeepCoxTimeVarying(DeepCoxPH):
                 f"`X` of {caller} must be a DataFrame with the columns {self._special_columns()} and the covariates."
             )
         start, stop, event = self._check_intervals(X)
-        start_rank, stop_rank = dense_rank(start, stop)
-        stratum = self._strata_codes(X)
-        columns = [start_rank, stop_rank, event] if stratum is None else [start_rank, stop_rank, event, stratum]
         eta = self._eta(X)
-        target = torch.as_tensor(np.column_stack(columns), dtype=eta.dtype)
+        target = cox_target(stop, event, start=start, strata=self._strata_codes(X), dtype=eta.dtype)
         with torch.no_grad():
             nll = CoxTimeVaryingLoss(self.ties)(eta, target, reduction="sum")
         return {

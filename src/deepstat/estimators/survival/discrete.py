@@ -17,6 +17,7 @@ from deepstat.estimators.survival.base import SURVIVAL_CONSTRAINTS, SurvivalEsti
 from deepstat.nn import NetworkConfig
 from deepstat.losses import DeepHitLoss, LogisticHazardLoss, discretize_times
 from deepstat.utils.survival import check_survival_target, check_time_event
+from deepstat.utils.survival_target import SurvivalTarget
 from deepstat.utils.validation import format_values
 
 __all__ = ["DeepHit", "LogisticHazard", "event_time_cuts"]
@@ -69,7 +70,15 @@ class _DiscreteTime(SurvivalEstimator):
         )
         self.time_grid_ = self.cuts_
 
-    def _initial_logits(self, target: Tensor) -> Tensor:  # pragma: no cover - by subclasses
+    def _discrete_target(self, time: np.ndarray, code: np.ndarray) -> SurvivalTarget:
+        """Times (in the fit's dtype), event flags or cause codes (int64) and interval indices (int64)."""
+        return SurvivalTarget(
+            time=torch.as_tensor(time, dtype=_DTYPES[self.dtype]),
+            event=torch.as_tensor(np.asarray(code).astype(np.int64)),
+            bin=self._bins(time),
+        )
+
+    def _initial_logits(self, target: SurvivalTarget) -> Tensor:  # pragma: no cover - by subclasses
         raise NotImplementedError
 
     def _interval_survival(self, X: Any) -> np.ndarray:  # pragma: no cover - by subclasses
@@ -171,11 +180,11 @@ class LogisticHazard(_DiscreteTime):
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
-    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
+    def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
         time, event = check_survival_target(y, type(self).__name__)
         if fitting:
             self.cuts_ = self._cuts_for(time, event)
-        return torch.as_tensor(np.column_stack([self._bins(time).numpy(), event]), dtype=_DTYPES[self.dtype])
+        return self._discrete_target(time, event)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> LogisticHazard:
         """Cut time at event-time quantiles and fit the hazard logits by the discrete-time likelihood.
@@ -194,8 +203,8 @@ class LogisticHazard(_DiscreteTime):
         self._fit_discrete(X, time, event.astype(np.int64), sample_weight, eval_set, n_bins, LogisticHazardLoss())
         return self
 
-    def _initial_logits(self, target: Tensor) -> Tensor:
-        bins, event = target[:, 0].long(), target[:, 1] > 0
+    def _initial_logits(self, target: SurvivalTarget) -> Tensor:
+        bins, event = target.bin, target.event > 0
         n_bins = self.cuts_.shape[0] - 1
         at_risk = torch.bincount(bins, minlength=n_bins).flip(0).cumsum(0).flip(0).double()
         events = torch.bincount(bins[event], minlength=n_bins).double()
@@ -338,9 +347,9 @@ class DeepHit(_DiscreteTime):
         time, _ = check_time_event(time, codef > 0, caller, time_name="y (time)", event_name="y (cause)")
         return time, codef.astype(np.int64)
 
-    def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
+    def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
         time, code = self._time_cause(y, type(self).__name__, max_cause=self.n_causes_)
-        return torch.as_tensor(np.column_stack([self._bins(time).numpy(), code]), dtype=_DTYPES[self.dtype])
+        return self._discrete_target(time, code)
 
     def _score_target(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         time, code = self._time_cause(y, f"{type(self).__name__}.score", max_cause=self.n_causes_)
@@ -377,7 +386,7 @@ class DeepHit(_DiscreteTime):
         self._fit_discrete(X, time, code, sample_weight, eval_set, self.n_causes_ * n_bins, loss)
         return self
 
-    def _initial_logits(self, target: Tensor) -> Tensor:
+    def _initial_logits(self, target: SurvivalTarget) -> Tensor:
         return torch.zeros(self.n_causes_ * (self.cuts_.shape[0] - 1))
 
     def _incidence(self, X: Any) -> np.ndarray:

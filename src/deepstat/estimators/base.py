@@ -36,6 +36,7 @@ from deepstat.estimators._params import (
     RegistryKey,
 )
 from deepstat.data import TableAdapter
+from deepstat.data.batch import n_rows
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
@@ -269,7 +270,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             )
         X_v = self._encode_X(eval_set[0], fitting=False)
         y_v = self._encode_target(eval_set[1], fitting=False)
-        self._check_lengths(X_v.shape[0], y_v.shape[0])
+        self._check_lengths(X_v.shape[0], n_rows(y_v))  # a tensor or a structured target (SurvivalTarget)
         w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
         if isinstance(X_v, EncodedInputs):
             return X_v.source(y_v, self._observation_weight(y_v, w_v))

@@ -120,22 +120,6 @@ class SurvivalEstimator(DeepstatEstimator):
             self.random_state = given
         self.n_train_ = int(Z.shape[0])
 
-    def _eval_batches(self, eval_set: tuple | None) -> TensorBatches | None:
-        """Validation data from ``eval_set = (X_val, y_val[, w_val])``, encoded as in fit (a SurvivalTarget)."""
-        if eval_set is None:
-            return None
-        caller = type(self).__name__
-        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
-            raise ValueError(
-                f"`eval_set` of {caller} must be a tuple (X_val, y_val) or (X_val, y_val, w_val). "
-                f"Got {type(eval_set).__name__} instead."
-            )
-        X_v = self._encode_X(eval_set[0], fitting=False)
-        y_v = self._encode_target(eval_set[1], fitting=False)
-        self._check_lengths(X_v.shape[0], len(y_v))
-        w_v = self._check_sample_weight(eval_set[2] if len(eval_set) == 3 else None, X_v.shape[0], "eval_set weights")
-        return TensorBatches(X_v, y_v, self._observation_weight(y_v, w_v))
-
     def _eta_fitted(self, Z: Tensor) -> Tensor:
         """``eta`` of already encoded inputs (eval mode, no gradient)."""
         self.module_.eval()

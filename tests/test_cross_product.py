@@ -335,3 +335,52 @@ def test_gru_with_a_per_step_normal_scores_only_the_valid_steps(tmp_path) -> Non
     with pytest.raises(ValueError, match=r"`y\[0\]` of DeepRegressor must have one value per step of sequence 0"):
         DeepRegressor(network=StepGRU(), max_epochs=1, verbose=0).fit(seqs[:3], [y[:-1] for y in ys[:3]])
     _round_trip(model, seqs[300:], tmp_path)
+
+
+class _GraphPoolBody(nn.Module):
+    def __init__(self, n_features: int, hidden: int, n_outputs: int) -> None:
+        super().__init__()
+        from torch_geometric.nn import GCNConv
+
+        self.conv = GCNConv(n_features, hidden)
+        self.output_layer = nn.Linear(hidden, n_outputs)
+
+    def forward(self, batch) -> torch.Tensor:
+        from torch_geometric.nn import global_add_pool
+
+        h = torch.relu(self.conv(batch.x, batch.edge_index))
+        return self.output_layer(global_add_pool(h, batch.batch))  # one row per graph
+
+
+@register_network
+@dataclass
+class GraphPool(NetworkConfig):
+    """A GCN layer and sum pooling over each graph's nodes: a list of graphs -> (n_graphs, k)."""
+
+    name = "test_graph_pool"
+    input_kinds = ("graph",)
+    hidden: int = 16
+
+    def build(self, input_spec: InputSpec, n_outputs: int) -> nn.Module:
+        self.check_input(input_spec)
+        return _GraphPoolBody(input_spec.n_features, self.hidden, n_outputs)
+
+
+def test_graph_level_poisson_on_a_list_of_graphs(tmp_path) -> None:
+    """Counts that grow with each graph's number of nodes carrying a feature: a graph-level Poisson."""
+    from torch_geometric.data import Data
+
+    rng = np.random.default_rng(6)
+    graphs, y = [], []
+    for _ in range(300):
+        n = int(rng.integers(3, 12))
+        x = rng.normal(size=(n, 2)).astype(np.float32)
+        ring = np.arange(n)
+        edge_index = torch.as_tensor(np.stack([np.r_[ring, (ring + 1) % n], np.r_[(ring + 1) % n, ring]]))
+        graphs.append(Data(x=torch.as_tensor(x), edge_index=edge_index))
+        y.append(rng.poisson(np.exp(0.2 + 0.15 * (x[:, 0] > 0).sum())))
+    y = np.asarray(y)
+    model = DeepRegressor(family="poisson", network=GraphPool(), **FAST).fit(graphs[:240], y[:240])
+    assert model.predict(graphs[240:]).shape == (60,)
+    assert model.log_likelihood(graphs[240:], y[240:]) > _null_log_likelihood("poisson", y[:240], y[240:]) + 0.02
+    _round_trip(model, graphs[240:], tmp_path)

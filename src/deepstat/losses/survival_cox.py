@@ -365,7 +365,8 @@ class _CoxLoss(nn.Module):
     def __init__(self, ties: Ties = "efron") -> None:
         super().__init__()
         self.ties = ties
-        self._risk_sets: list[tuple[tuple, SurvivalTarget, Tensor | None, _RiskSets]] = []
+        # (key, target copy, weight copy, risk sets, the caller's tensors, their (id, version) stamps)
+        self._risk_sets: list[tuple[tuple, SurvivalTarget, Tensor | None, _RiskSets, tuple, tuple]] = []
 
     def forward(
         self, eta: Tensor, target: SurvivalTarget, *, weight: Tensor | None = None, reduction: Literal["mean", "sum"] = "sum"
@@ -394,7 +395,9 @@ class _CoxLoss(nn.Module):
             if cacheable:
                 copy = None if weight is None else weight.detach().clone()
                 kept = dataclasses.replace(target, **{k: None if t is None else t.detach().clone() for k, t in fields.items()})
-                self._risk_sets = [*self._risk_sets, (key, kept, copy, risk_sets)][-self._cache_size :]
+                refs = (*fields.values(), weight)  # held, so that their ids cannot be reused while cached
+                entry = (key, kept, copy, risk_sets, refs, _stamps(refs))
+                self._risk_sets = [*self._risk_sets, entry][-self._cache_size :]
         else:  # the target and weight were validated when their risk sets were built
             risk = _check_risk(eta, self.ties, reduction, caller, len(target))
         return _reduce(_cox_nll(risk, risk_sets), risk_sets.n_events, reduction)
@@ -402,15 +405,25 @@ class _CoxLoss(nn.Module):
     def _lookup(self, key: tuple, target: SurvivalTarget, weight: Tensor | None) -> _RiskSets | None:
         """The risk sets built for an equal (not only the same) target and weight, if any."""
         fields = _fields(target)
-        for i, (k, t, w, risk_sets) in enumerate(self._risk_sets):
-            if (
-                k == key
-                and all(a is None or torch.equal(a, fields[name]) for name, a in _fields(t).items())
-                and (w is None or torch.equal(w, weight))
+        stamps = _stamps((*fields.values(), weight))
+        for i, (k, t, w, risk_sets, _, kept_stamps) in enumerate(self._risk_sets):
+            # the very tensors cached, unmodified since (an in-place change bumps a tensor's version): a hit
+            # without comparing values; otherwise equal values (a new target with the same data) are a hit too
+            if k == key and (
+                stamps == kept_stamps
+                or (
+                    all(a is None or torch.equal(a, fields[name]) for name, a in _fields(t).items())
+                    and (w is None or torch.equal(w, weight))
+                )
             ):
                 self._risk_sets.append(self._risk_sets.pop(i))  # most recently used last
                 return risk_sets
         return None
+
+
+def _stamps(tensors: tuple) -> tuple:
+    """``(id, version)`` of each tensor (None stays None): equal stamps mean the same, unmodified tensors."""
+    return tuple(None if t is None else (id(t), t._version) for t in tensors)
 
 
 def _fields(target: SurvivalTarget) -> dict[str, Tensor | None]:

@@ -110,9 +110,10 @@ class TensorBatches:
         self.inputs = tuple(tensors) if isinstance(inputs, (tuple, list)) else inputs
         self.target = target
         self.weight = weight
+        self._n = _n_rows(target)
 
     def __len__(self) -> int:
-        return _n_rows(self.target)
+        return self._n
 
     def take(self, index: Tensor) -> Batch:
         """Return the batch of rows ``index`` (one gather per tensor).

@@ -279,6 +279,7 @@ class _Trainer:
         self.stopped = False
         self._full_batch: Batch | None = None
         self._weight_sums: list[Tensor] = []  # a custom objective's weight sums of the epoch
+        self._val_index: Tensor | None = None
         self._val_batch: Batch | None = None  # the validation data when it is one chunk, gathered once
         self._val_weight: Tensor | None = None  # its (global) total weight, constant over the fit
         self.has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
@@ -400,7 +401,9 @@ class _Trainer:
         source = self.validation
         if source is None:
             return math.nan
-        index = dist_utils.shard(torch.arange(len(source)))
+        if self._val_index is None:  # the same positions every epoch
+            self._val_index = dist_utils.shard(torch.arange(len(source)))
+        index = self._val_index
         if self.custom is not None:
             return self._evaluate_objective(source, index)
         if self._val_weight is None:  # first call: the weight, and the batch when it is a single chunk

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
 
 from deepstat.estimators import DeepAFT, DeepCoxPH, DeepRegressor, load
-from deepstat.estimators.formula import check_formula_safe
+from deepstat.data.formula import check_formula_safe
 from deepstat.estimators.persistence import MODEL_ID_KEY
 from deepstat.nn import MLP
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
 
@@ -13,9 +14,9 @@ from deepstat.data.base import InputAdapter, register_adapter
 from deepstat.data.batch import IndexedBatches
 from deepstat.data.validation import as_target
 from deepstat.nn.networks import InputSpec
-from deepstat.utils.tabular import TabularPreprocessor
+from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
-__all__ = ["TableAdapter"]
+__all__ = ["TableAdapter", "check_table"]
 
 
 @register_adapter
@@ -160,3 +161,37 @@ class TableAdapter(InputAdapter):
         if spec.n_edge_features:
             return "n_edge_features", "0"
         return None
+
+
+def check_table(X: Any, caller: str, network: str = "MLP") -> Any:
+    """``X`` as a table the estimators accept: a DataFrame, or a dense numeric 2-D array (validated).
+
+    Raises
+    ------
+    TypeError
+        For a sparse matrix.
+    ValueError
+        For non-numeric or non-finite values, no feature, or not 2-D; an array of 3 or more
+        dimensions (images, padded sequences) names ``network``, which reads tables.
+    """
+    if not isinstance(X, pd.DataFrame):
+        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+            raise TypeError(f"`X` of {caller} must be a dense array or DataFrame. Got sparse {type(X).__name__} instead.")
+        X = validate_numeric(X, "X", caller)
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise ValueError(
+                f"`X` of {caller} must have at least one feature. Got 0 feature(s) (shape={X.shape}) while a "
+                "minimum of 1 is required. For an intercept-only model pass a constant column."
+            )
+        if X.ndim > 2:  # images, padded sequences or sets: the network, not the data, is what to change
+            raise ValueError(
+                f"`X` of {caller} must be 2-D (n_samples, n_features) for its network: {network} reads "
+                f"table input. Got an array of shape {X.shape} instead. Images, sequences and sets need a network "
+                "that reads them (network=..., see deepstat.nn)."
+            )
+        if X.ndim != 2:
+            raise ValueError(
+                f"`X` of {caller} must be 2-D (n_samples, n_features). Got an array of shape {X.shape} instead. "
+                "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+            )
+    return X

@@ -36,12 +36,12 @@ from deepstat.estimators._params import (
     RegistryKey,
 )
 from deepstat.data import TableAdapter
+from deepstat.data.table import check_table
 from deepstat.data.batch import n_rows
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.summary import SummaryMixin
-from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["DeepstatEstimator"]
 
@@ -153,26 +153,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         network = self._resolve_network() if fitting else self.network_
         if "table" not in network.input_kinds:
             return self._encode_structured(X, network, fitting=fitting, sample_weight=sample_weight)
-        if not isinstance(X, pd.DataFrame):
-            if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-                raise TypeError(f"`X` of {caller} must be a dense array or DataFrame. Got sparse {type(X).__name__} instead.")
-            X = validate_numeric(X, "X", caller)
-            if X.ndim == 2 and X.shape[1] == 0:
-                raise ValueError(
-                    f"`X` of {caller} must have at least one feature. Got 0 feature(s) (shape={X.shape}) while a "
-                    "minimum of 1 is required. For an intercept-only model pass a constant column."
-                )
-            if X.ndim > 2:  # images, padded sequences or sets: the network, not the data, is what to change
-                raise ValueError(
-                    f"`X` of {caller} must be 2-D (n_samples, n_features) for its network: {type(network).__name__} reads "
-                    f"table input. Got an array of shape {X.shape} instead. Images, sequences and sets need a network "
-                    "that reads them (network=..., see deepstat.nn)."
-                )
-            if X.ndim != 2:
-                raise ValueError(
-                    f"`X` of {caller} must be 2-D (n_samples, n_features). Got an array of shape {X.shape} instead. "
-                    "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
-                )
+        X = check_table(X, caller, type(network).__name__)
         if not fitting and getattr(self, "formula_", None) is not None:
             X = self.formula_.transform(X, caller)
         names = getattr(self, "feature_names_in_", None)
@@ -342,7 +323,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         >>> model.predict(df.head(2)).shape
         (2,)
         """
-        from deepstat.estimators.formula import FormulaDesign
+        from deepstat.data.formula import FormulaDesign
 
         design, X, y = FormulaDesign.fit(formula, data, cls.__name__)
         if eval_set is not None:

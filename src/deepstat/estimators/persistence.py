@@ -493,7 +493,7 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
     if restore is not None:  # fitted state that follows from the hyperparameters (DeepQuantileRegressor's levels)
         restore()
     if config.get("formula") is not None:
-        from deepstat.estimators.formula import FormulaDesign
+        from deepstat.data.formula import FormulaDesign
 
         estimator.formula_ = FormulaDesign.from_dict(config["formula"], os.fspath(folder / CONFIG_FILE))
     return estimator

@@ -248,7 +248,7 @@ def _check_expression(expr: str, formula: str, source: str) -> None:
     def refuse(what: str) -> ValueError:
         return ValueError(
             f"`formula` of {source} must use only column names, numbers, operators and the transforms of "
-            f"deepstat.estimators.formula.SAFE_FUNCTIONS (np.log, np.exp, np.sqrt, C(), I() ...). Got {what} in {formula!r:.200} instead."
+            f"deepstat.data.formula.SAFE_FUNCTIONS (np.log, np.exp, np.sqrt, C(), I() ...). Got {what} in {formula!r:.200} instead."
         )
 
     text = _QUOTED.sub("_quoted_column", expr)  # `a column name with spaces`

@@ -54,10 +54,10 @@ BOOL = InstanceOf((bool, np.bool_), "a bool")
 # models train longer with more patience on a larger validation part (issue 5, item 8); the Cox models
 # train full batch (their likelihood couples the rows through the risk sets).
 SHARED_DEFAULTS: dict[str, Any] = {
-    "network": "mlp", "standardize": True, "optimizer": "adam", "lr": None, "batch_size": 256, "max_epochs": 200,
-    "penalty": "none", "alpha": 0.0, "l1_ratio": 0.5, "early_stopping": True, "validation_fraction": 0.1,
+    "network": "mlp", "standardize": True, "optimizer": "auto", "lr": None, "batch_size": 256, "max_epochs": 200,
+    "penalty": "none", "alpha": 0.0, "l1_ratio": 0.5, "early_stopping": "auto", "validation_fraction": 0.1,
     "patience": 10, "lr_schedule": "none", "clip_grad_norm": None, "random_state": None, "verbose": 1,
-    "checkpoint_dir": None, "resume": False, "dtype": "float32",
+    "checkpoint_dir": None, "resume": False, "dtype": "auto",
 }
 SURVIVAL_DEFAULTS: dict[str, Any] = {**SHARED_DEFAULTS, "max_epochs": 500, "validation_fraction": 0.2, "patience": 20}
 COX_DEFAULTS: dict[str, Any] = {**SURVIVAL_DEFAULTS, "batch_size": None}
@@ -65,14 +65,14 @@ COX_DEFAULTS: dict[str, Any] = {**SURVIVAL_DEFAULTS, "batch_size": None}
 COMMON_CONSTRAINTS: dict[str, list[Any]] = {
     "network": [InstanceOf((NetworkConfig,), "a network config (deepstat.nn.MLP(...), Linear(), ...)"), RegistryKey(NETWORKS)],
     "standardize": [BOOL],
-    "optimizer": [Options(frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs"}))],
+    "optimizer": [Options(frozenset({"auto", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs"}))],
     "lr": [POS_REAL, NONE],
     "batch_size": [POS_INT, NONE],
     "max_epochs": [POS_INT],
     "penalty": [Options(frozenset({"none", "l1", "l2", "elasticnet"}))],
     "alpha": [NONNEG_REAL],
     "l1_ratio": [Interval(Real, 0, 1)],
-    "early_stopping": [BOOL],
+    "early_stopping": [BOOL, Options(frozenset({"auto"}))],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "patience": [POS_INT],
     "lr_schedule": [Options(frozenset({"none", "step", "cosine", "plateau"}))],
@@ -81,7 +81,7 @@ COMMON_CONSTRAINTS: dict[str, list[Any]] = {
     "verbose": [Interval(Integral, 0, 2)],
     "checkpoint_dir": [InstanceOf((str, os.PathLike, type(None)), "None or a directory path")],
     "resume": [BOOL],
-    "dtype": [Options(frozenset(_DTYPES))],
+    "dtype": [Options(frozenset({"auto", *_DTYPES}))],
 }
 
 
@@ -112,6 +112,23 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         """The fitted network config: ``network`` itself (copied), or this estimator's default for "mlp"."""
         return resolve_network(self.network, type(self).__name__, {"mlp": self._default_network})
 
+    # Whether "auto" means the classical fit for a linear predictor (DeepQuantileRegressor: not yet, its
+    # pinball loss is not smooth enough for L-BFGS; issue 11 item 1 remains for it).
+    _linear_is_classical = True
+
+    def _resolve_settings(self, network: NetworkConfig) -> None:
+        """What the "auto" settings mean for this fit (``optimizer_``, ``early_stopping_``, ``dtype_``).
+
+        With a linear predictor the default fit is the classical maximum-likelihood fit: L-BFGS with a
+        strong-Wolfe line search on the full batch, no early stopping, float64, iterated until the
+        gradient is below ``grad_tol`` (a ConvergenceWarning otherwise). Any other network gets the
+        deep-learning defaults: Adam, early stopping on a validation split, float32.
+        """
+        classical = network.is_linear and self._linear_is_classical
+        self.optimizer_ = ("lbfgs" if classical else "adam") if self.optimizer == "auto" else self.optimizer
+        self.early_stopping_ = (not classical) if self.early_stopping == "auto" else bool(self.early_stopping)
+        self.dtype_ = ("float64" if classical else "float32") if self.dtype == "auto" else self.dtype
+
     def _describe_network(self) -> str:
         """The fitted network in one line (``"MLP 5 -> 64 -> 64 -> 2 (relu)"``), for summaries and reports."""
         return self.network_.describe(self.input_spec_, self.module_.n_modelled)
@@ -119,14 +136,14 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def _train_config(self) -> TrainConfig:
         return TrainConfig(
-            optimizer=self.optimizer,
+            optimizer=self.optimizer_,
             lr=self._learning_rate(),
             batch_size=self.batch_size,
             max_epochs=int(self.max_epochs),
             penalty=self.penalty,
             alpha=float(self.alpha),
             l1_ratio=float(self.l1_ratio),
-            early_stopping=bool(self.early_stopping),
+            early_stopping=bool(self.early_stopping_),
             validation_fraction=float(self.validation_fraction),
             patience=int(self.patience),
             lr_schedule=self.lr_schedule,
@@ -135,13 +152,15 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             verbose=int(self.verbose),
             checkpoint_dir=None if self.checkpoint_dir is None else os.fspath(self.checkpoint_dir),
             resume=bool(self.resume),
+            # L-BFGS iterates to the maximum-likelihood estimate: its gradient, not an epoch count, ends the fit
+            grad_tol=(1e-7 if self.dtype_ == "float64" else 1e-4) if self.optimizer_ == "lbfgs" else None,
         )
 
     def _learning_rate(self) -> float:
         """``lr``, or its default: 1.0 for L-BFGS (a line search scales the step), 1e-3 otherwise."""
         if self.lr is not None:
             return float(self.lr)
-        return 1.0 if self.optimizer == "lbfgs" else 1e-3
+        return 1.0 if self.optimizer_ == "lbfgs" else 1e-3
 
     def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Tensor | EncodedInputs:
         """Validate and encode ``X``; when fitting, also validate ``sample_weight`` (kept in ``_weight``).
@@ -151,6 +170,8 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         """
         caller = type(self).__name__
         network = self._resolve_network() if fitting else self.network_
+        if fitting:
+            self._resolve_settings(network)
         if "table" not in network.input_kinds:
             return self._encode_structured(X, network, fitting=fitting, sample_weight=sample_weight)
         X = check_table(X, caller, type(network).__name__)
@@ -165,7 +186,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         if fitting:
             self._weight = self._check_sample_weight(sample_weight, len(X))
             # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
-            adapter = TableAdapter(normalize=bool(self.standardize), drop_first=network.is_linear, dtype=self.dtype)
+            adapter = TableAdapter(normalize=bool(self.standardize), drop_first=network.is_linear, dtype=self.dtype_)
             weight = None if self._weight is None else self._weight.double().numpy()
             Z = adapter.fit_transform(X, caller, weight)
             self.network_, self.adapter_, self.preprocessor_ = network, adapter, adapter.preprocessor_
@@ -176,7 +197,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         """Images, sequences, sets, graphs or nodes through the fitted adapter of the network's input kind."""
         caller = type(self).__name__
         if fitting:
-            adapter, X, side = adapter_for(network, X, self.dtype, caller)
+            adapter, X, side = adapter_for(network, X, self.dtype_, caller)
             self.network_, self.adapter_, self.preprocessor_ = network, adapter, None
             encoded = EncodedInputs(adapter, X, side, caller, per_step=bool(getattr(network, "per_step", False)))
             self.n_features_in_ = int(adapter.input_spec_.n_features)
@@ -224,14 +245,14 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
             # a loss with parameters (Barron's adaptive shape and scale) is trained with the network:
             # registered inside the fitted module, the engine's optimiser, early stopping and saving see it
             module.add_module("loss", loss)
-        module = module.to(_DTYPES[self.dtype])
+        module = module.to(_DTYPES[self.dtype_])
         self.module_ = module
         train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
         self.history_: History = fit_module(module, loss, train, self._train_config(), validation=validation)
         self.n_epochs_ = self.history_.n_epochs
         # rows the weights were fitted on, and rows held out for early stopping (the engine's split: ceil(f n))
         n = int(X.shape[0])
-        split = validation is None and bool(self.early_stopping) and float(self.validation_fraction) > 0
+        split = validation is None and bool(self.early_stopping_) and float(self.validation_fraction) > 0
         self.n_validation_ = math.ceil(float(self.validation_fraction) * n) if split else (0 if validation is None else len(validation))
         self.n_train_ = n - self.n_validation_ if split else n
 

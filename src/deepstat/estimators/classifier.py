@@ -83,14 +83,14 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         loss_params: Mapping[str, Any] | None = None,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 200,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         lr_schedule: str = "none",
@@ -99,7 +99,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
@@ -214,7 +214,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
                     f"`y` of {caller} must hold classes seen in fit {format_values(self.classes_)}. "
                     f"Got {int(unseen.sum())} label(s) {format_values(np.unique(y_arr[unseen]))} instead."
                 )
-        return torch.as_tensor(codes, dtype=_DTYPES[self.dtype])
+        return torch.as_tensor(codes, dtype=_DTYPES[self.dtype_])
 
     def _class_weights(self, codes: Tensor) -> Tensor | None:
         """Per-class weights (n_classes,) from ``class_weight`` and the training labels, or None."""

@@ -172,6 +172,8 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "family": None if estimator.family_ is None else estimator.family_.to_config(),
         "head": {"n_params": head.n_params, "n_modelled": head.n_modelled},
         "network": network_config,
+        # what the "auto" settings meant in this fit
+        "settings": {"optimizer": estimator.optimizer_, "early_stopping": bool(estimator.early_stopping_), "dtype": estimator.dtype_},
         "input_spec": estimator.input_spec_.to_config(),
         # a named regression loss: its settings here, its learnable parameters (if any) in the weights
         "loss": None
@@ -219,6 +221,22 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _restore_settings(estimator: Any, settings: Any, params: dict[str, Any], source: str) -> None:
+    """The fitted meaning of the "auto" settings (saves before they existed hold the settings themselves)."""
+    if settings is None:
+        settings = {"optimizer": params.get("optimizer"), "early_stopping": params.get("early_stopping"), "dtype": params.get("dtype")}
+    optimizers = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs")
+    if set(settings) != {"optimizer", "early_stopping", "dtype"}:
+        raise ValueError(f"`settings` of {source} must hold optimizer, early_stopping and dtype. Got {sorted(settings)!r:.100} instead.")
+    if settings["optimizer"] not in optimizers:
+        raise ValueError(f"`settings.optimizer` of {source} must be one of {optimizers}. Got {settings['optimizer']!r:.40} instead.")
+    if not isinstance(settings["early_stopping"], bool):
+        raise ValueError(f"`settings.early_stopping` of {source} must be a bool. Got {settings['early_stopping']!r:.40} instead.")
+    if settings["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"`settings.dtype` of {source} must be 'float32' or 'float64'. Got {settings['dtype']!r:.40} instead.")
+    estimator.optimizer_, estimator.early_stopping_, estimator.dtype_ = settings["optimizer"], settings["early_stopping"], settings["dtype"]
+
+
 def _upgrade_v1(config: dict[str, Any], params: dict[str, Any]) -> None:
     """Rewrite a format-1 config (flat ``hidden_sizes``, ``activation`` ... settings) as format 2, in place."""
     flat = {key: params.pop(key) for key in _MLP_SETTINGS if key in params}
@@ -262,6 +280,7 @@ _FIELDS: tuple[tuple[str, tuple[type, ...], str], ...] = (
     ("fit_stats", (dict,), "an object"),
     ("survival", (dict, type(None)), "an object or null"),
     ("formula", (dict, type(None)), "an object or null"),
+    ("settings", (dict,), "an object with the fitted optimizer, early_stopping and dtype"),
 )
 _FIELDS_V2 = (
     ("network", (dict,), "a network config"),
@@ -274,7 +293,7 @@ def _check_config(config: dict[str, Any], file: Path) -> None:
     """Every top-level field of config.json, with one ValueError naming the file and the field."""
     fields = _FIELDS + (_FIELDS_V2 if config.get("format_version", 0) >= 2 else ())
     for name, types, expected in fields:
-        optional = name in ("survival", "formula", "adapter")
+        optional = name in ("survival", "formula", "adapter", "settings")
         if name not in config and optional:
             continue
         value = config.get(name, KeyError)
@@ -400,6 +419,7 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
         params["class_weight"] = {key: value for key, value in params["class_weight"]["pairs"]}
     estimator = classes[config["estimator"]](**params)
     validate_params(estimator, estimator._constraints)  # the hyperparameters fit would have accepted, or a ValueError
+    _restore_settings(estimator, config.get("settings"), params, os.fspath(folder / CONFIG_FILE))
     family = None if config["family"] is None else family_from_config(config["family"])
 
     from deepstat.utils.tabular import TabularPreprocessor
@@ -415,7 +435,7 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
         estimator.preprocessor_ = TabularPreprocessor.from_dict(config["preprocessor"], os.fspath(folder / CONFIG_FILE))
         from deepstat.data import TableAdapter
 
-        estimator.adapter_ = TableAdapter.from_preprocessor(estimator.preprocessor_, params["dtype"] if params.get("dtype") in ("float32", "float64") else None)
+        estimator.adapter_ = TableAdapter.from_preprocessor(estimator.preprocessor_, estimator.dtype_)
     estimator.n_features_in_ = config["n_features_in"]
     if config["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
@@ -453,9 +473,7 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
             f"`input_spec.n_features` of {os.fspath(folder / CONFIG_FILE)} must equal the {n_encoded} encoded columns "
             f"of its preprocessor. Got {estimator.input_spec_.n_features} instead."
         )
-    if params.get("dtype") not in ("float32", "float64"):
-        raise ValueError(f"`params.dtype` of {os.fspath(folder / CONFIG_FILE)} must be 'float32' or 'float64'. Got {params.get('dtype')!r:.40} instead.")
-    dtype = {"float32": torch.float32, "float64": torch.float64}[params["dtype"]]
+    dtype = {"float32": torch.float32, "float64": torch.float64}[estimator.dtype_]
     loss = None
     if config.get("loss") is not None:
         from deepstat.losses import make_regression_loss

@@ -50,7 +50,8 @@ class PredictiveMixin:
             raise ValueError(f"`{name}` of {caller} must be non-negative. Got {int((w < 0).sum())} negative weight(s) instead.")
         if w.sum() <= 0:
             raise ValueError(f"`{name}` of {caller} must have a positive sum. Got all-zero weights instead.")
-        return torch.as_tensor(w, dtype=_DTYPES[getattr(self, 'dtype', 'float64')])
+        dtype = getattr(self, "dtype_", None) or getattr(self, "dtype", "float64")  # the fitted dtype ("auto" resolved)
+        return torch.as_tensor(w, dtype=_DTYPES[dtype if dtype in _DTYPES else "float64"])
 
     def _check_lengths(self, n_X: int, n_y: int, *, fitting: bool = False) -> None:
         if n_X != n_y:

@@ -76,6 +76,8 @@ class DeepQuantileRegressor(DeepRegressor):
     loss = None
     loss_params = None
     heteroscedastic = True
+    # pinball losses are not smooth: L-BFGS stalls on them, so "auto" keeps Adam for the linear model too
+    _linear_is_classical = False
 
     _constraints = {**COMMON_CONSTRAINTS, "noncrossing": [BOOL]}
 
@@ -85,14 +87,14 @@ class DeepQuantileRegressor(DeepRegressor):
         noncrossing: bool = True,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 200,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         lr_schedule: str = "none",
@@ -101,7 +103,7 @@ class DeepQuantileRegressor(DeepRegressor):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 

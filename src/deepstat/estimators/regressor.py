@@ -12,7 +12,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
-from deepstat.estimators._params import InstanceOf, validate_params, store_params
+from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
 from deepstat.estimators._inputs import EncodedInputs
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
@@ -74,14 +74,17 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         dropout=0.0, init="he")`` (what "mlp" means here) or ``Linear()``, the linear predictor
         (a GLM with the family's links); or a registered name ("mlp", "linear"). Its settings
         tune as ``network__hidden_sizes`` in a grid search.
-    heteroscedastic : bool, default=True
+    heteroscedastic : bool or "auto", default="auto"
         If False, only the family's location/mean parameters depend on ``x``; its other
         parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
     standardize : bool, default=True
         Centre and scale numeric input columns (the fitted coefficients are reported on the
         original scale by :meth:`linear_coefficients`).
-    optimizer : str, default="adam"
-        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw" or "lbfgs" (full batch).
+    optimizer : str, default="auto"
+        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw" or "lbfgs" (full batch,
+        strong-Wolfe line search). "auto": "lbfgs" for a linear predictor (the classical
+        maximum-likelihood fit, iterated until the largest gradient is below 1e-7, with a
+        :class:`~deepstat.train.ConvergenceWarning` if ``max_epochs`` ends first), "adam" otherwise.
     lr : float or None, default=None
         Learning rate; ``None`` means 1e-3, or 1.0 for "lbfgs" (whose line search scales the step).
     batch_size : int or None, default=256
@@ -91,9 +94,10 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         Penalty on weights (never biases or normalisation layers), strength ``alpha``.
     alpha : float, default=0.0
     l1_ratio : float in [0, 1], default=0.5
-    early_stopping : bool, default=True
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the rows (or use ``eval_set``), stop after
-        ``patience`` epochs without improvement and restore the best weights.
+        ``patience`` epochs without improvement and restore the best weights. "auto": False for
+        a linear predictor (the maximum-likelihood fit uses every row), True otherwise.
     validation_fraction : float in [0, 1), default=0.1
     patience : int, default=10
     lr_schedule : {"none", "step", "cosine", "plateau"}, default="none"
@@ -105,7 +109,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     checkpoint_dir : path or None, default=None
         Write atomic checkpoints there; with ``resume=True`` continue from the last one.
     resume : bool, default=False
-    dtype : {"float32", "float64"}, default="float32"
+    dtype : {"auto", "float32", "float64"}, default="auto"
+        "auto": float64 for a linear predictor (coefficients to 1e-4 and better), float32 otherwise.
 
     Attributes
     ----------
@@ -132,7 +137,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     _constraints = {
         **COMMON_CONSTRAINTS,
         "family": [InstanceOf((str, Family), "a family name or a Family instance")],
-        "heteroscedastic": [BOOL],
+        "heteroscedastic": [BOOL, Options(frozenset({"auto"}))],
         "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
     }
 
@@ -142,16 +147,16 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         loss: Any = None,
         loss_params: Mapping[str, Any] | None = None,
         network: str | NetworkConfig = "mlp",
-        heteroscedastic: bool = True,
+        heteroscedastic: bool | str = "auto",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 200,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
         lr_schedule: str = "none",
@@ -160,7 +165,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
@@ -213,8 +218,14 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
             n_out = int(getattr(self.loss, "n_outputs", 1))
             self._fit_network(X_t, y_t, w_t, validation, n_out, self.loss, torch.zeros(n_out), torch.ones(n_out))
             return self
-        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=bool(self.heteroscedastic))
+        self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=self._heteroscedastic())
         return self
+
+    def _heteroscedastic(self) -> bool:
+        """``heteroscedastic``; "auto" is False for a linear predictor (a GLM's constant dispersion), True otherwise."""
+        if self.heteroscedastic == "auto":
+            return not (self.network_.is_linear and self._linear_is_classical)
+        return bool(self.heteroscedastic)
 
     def _fit_named_loss(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None) -> None:
         """Fit with a loss given by name: start at the median of ``y``, learn on the scale of its MAD."""
@@ -266,8 +277,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
                 )
             y_arr = column_or_1d(y_arr, warn=True)
         if family is None:
-            return torch.tensor(y_arr, dtype=_DTYPES[self.dtype])  # a copy: y may be read-only
-        return family.prepare_target(y_arr, dtype=_DTYPES[self.dtype])
+            return torch.tensor(y_arr, dtype=_DTYPES[self.dtype_])  # a copy: y may be read-only
+        return family.prepare_target(y_arr, dtype=_DTYPES[self.dtype_])
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any) -> np.ndarray:

@@ -60,7 +60,7 @@ class SummaryMixin:
             **self._summary_input_rows(),
             "network": network,
             "trainable parameters": int(n_weights),
-            "optimizer": self.optimizer,
+            "optimizer": self.optimizer_,
             "epochs run": int(self.n_epochs_),
             "best epoch": int(self.history_.best_epoch),
             # the kept weights' loss: the starting weights' (epoch 0) when no epoch improved on them

@@ -6,7 +6,7 @@ from deepstat.train.checkpoint import load_checkpoint, save_checkpoint
 from deepstat.train.config import TrainConfig
 from deepstat.train.data import Batch, BatchSource, SubsetBatches, TensorBatches, n_rows, split_validation, take
 from deepstat.train.distributed import init_distributed, is_main_process
-from deepstat.train.engine import NoImprovementWarning, Objective, TrainingDivergedError, default_objective, fit_module
+from deepstat.train.engine import ConvergenceWarning, NoImprovementWarning, Objective, TrainingDivergedError, default_objective, fit_module
 from deepstat.train.history import History
 from deepstat.train.optim import make_optimizer, make_scheduler, penalized_parameters, penalty_term
 from deepstat.train.progress import EpochProgress
@@ -24,6 +24,7 @@ __all__ = [
     "NoImprovementWarning",
     "TrainingDivergedError",
     "fit_module",
+    "ConvergenceWarning",
     "default_objective",
     "Objective",
     "take",

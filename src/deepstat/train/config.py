@@ -80,6 +80,11 @@ class TrainConfig:
         Inner L-BFGS iterations per epoch, >= 1.
     tol : float or None, default=None
         Also stop when the training loss improves by less than ``tol`` for ``patience`` epochs.
+    grad_tol : float or None, default=None
+        With ``"lbfgs"``: stop when the largest absolute gradient of the objective is at most
+        ``grad_tol`` (the maximum-likelihood estimate is reached), and warn with a
+        :class:`~deepstat.train.ConvergenceWarning` naming the gradient when ``max_epochs``
+        ends first. ``None``: run the epochs (or early stopping) only.
     random_state : int or None, default=None
         Seed of the shuffling, the validation split, and the global torch RNG (dropout) inside
         the fit. Estimators turn numpy generators into an int with ``resolve_seed`` first.
@@ -129,6 +134,7 @@ class TrainConfig:
     clip_grad_norm: float | None = None
     lbfgs_max_iter: int = 20
     tol: float | None = None
+    grad_tol: float | None = None
     random_state: int | None = None
     verbose: int = 1
     checkpoint_dir: str | None = None
@@ -160,7 +166,7 @@ class TrainConfig:
             ok = ok and (value <= high if high_in else value < high)
             if not ok:
                 raise _fail(name, words, value)
-        for name in ("clip_grad_norm", "tol"):
+        for name in ("clip_grad_norm", "tol", "grad_tol"):
             value = getattr(self, name)
             positive = name == "clip_grad_norm"
             if value is not None and not (_is_real(value) and (value > 0 if positive else value >= 0)):

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from torch.nn.parallel import DistributedDataParallel
 
 from deepstat.train import distributed as dist_utils
@@ -31,7 +32,7 @@ from deepstat.train.state import restore_training_state, write_training_state
 from deepstat.utils import resolve_seed, torch_threads
 from deepstat.utils.validation import user_stacklevel
 
-__all__ = ["fit_module", "default_objective", "Objective", "NoImprovementWarning", "TrainingDivergedError"]
+__all__ = ["fit_module", "default_objective", "Objective", "ConvergenceWarning", "NoImprovementWarning", "TrainingDivergedError"]
 
 LossFn = Callable[..., Tensor]
 # objective(module, batch) -> (loss_sum, weight_sum): the summed loss of the batch and what it is a sum over
@@ -63,6 +64,10 @@ def default_objective(loss: LossFn) -> Objective:
         return total, weight
 
     return objective
+
+
+class ConvergenceWarning(SklearnConvergenceWarning):
+    """An L-BFGS fit ended (``max_epochs``) before its gradient reached ``grad_tol``: not the maximum-likelihood estimate."""
 
 
 class NoImprovementWarning(UserWarning):
@@ -274,6 +279,7 @@ class _Trainer:
         self.history = History()
         self.best_state = self._snapshot()
         self.bad_epochs = self.tol_bad = 0
+        self.converged, self.grad_max = False, math.nan  # L-BFGS with grad_tol: the gradient reached it
         self.best_train = math.inf
         self.epoch = 0
         self.stopped = False
@@ -395,6 +401,15 @@ class _Trainer:
             return value
 
         self.optimizer.step(closure)
+        if self.config.grad_tol is not None:  # the gradient at the new iterate: converged when small enough
+            self.optimizer.zero_grad(set_to_none=True)
+            objective, _ = self._objective(model, batch, n_global)
+            objective.backward()
+            grads = [p.grad.abs().max() for p in self.params if p.grad is not None]
+            self.grad_max = float(torch.stack(grads).max()) if grads else 0.0
+            if self.world > 1:
+                self.grad_max = float(dist_utils.all_reduce_sum(torch.tensor(self.grad_max)) / self.world)
+            self.converged = self.grad_max <= self.config.grad_tol
 
     @torch.no_grad()
     def _evaluate(self) -> float:
@@ -548,7 +563,7 @@ class _Trainer:
                 self._check_finite(per_batch, val_loss)
                 train_loss = float(per_batch.sum() / total_weight)
                 record = {"epoch": self.epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr}
-                self.stopped = self._end_epoch(train_loss, val_loss)
+                self.stopped = self._end_epoch(train_loss, val_loss) or self.converged
                 record["time"] = time.perf_counter() - start
                 self.history.records.append(record)
                 last = self.stopped or self.epoch == cfg.max_epochs
@@ -558,6 +573,17 @@ class _Trainer:
                 for cb in callbacks:
                     cb.on_epoch_end(self.epoch, record, module)
         self.history.stopped_early = self.stopped
+        if cfg.grad_tol is not None and cfg.optimizer == "lbfgs" and not self.converged and main and not (
+            cfg.early_stopping and self.history.stopped_early
+        ):
+            warnings.warn(
+                f"The L-BFGS fit of fit_module did not converge in {self.history.n_epochs} epoch(s): the largest absolute "
+                f"gradient is {self.grad_max:.3g}, above grad_tol={cfg.grad_tol:g}, so the weights are not the "
+                "maximum-likelihood estimate. Increase max_epochs; if the gradient does not fall, look for perfectly "
+                "separated classes, collinear columns or an unbounded likelihood.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
         if cfg.early_stopping:
             module.load_state_dict(self.best_state)
             if self.history.best_epoch == 0 and self.history.n_epochs > 0 and main:

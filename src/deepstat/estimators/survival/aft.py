@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, validate_params, store_params
 from deepstat.estimators.base import _DTYPES, BOOL
@@ -104,14 +103,14 @@ class DeepAFT(SurvivalEstimator):
         heteroscedastic: bool = False,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 500,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 20,
         lr_schedule: str = "none",
@@ -120,7 +119,7 @@ class DeepAFT(SurvivalEstimator):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
@@ -144,7 +143,7 @@ class DeepAFT(SurvivalEstimator):
 
     def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
         time, event = check_survival_target(y, type(self).__name__, positive=True)
-        return SurvivalTarget(time=torch.as_tensor(time, dtype=_DTYPES[self.dtype]), event=torch.as_tensor(event.astype(np.int64)))
+        return SurvivalTarget(time=torch.as_tensor(time, dtype=_DTYPES[self.dtype_]), event=torch.as_tensor(event.astype(np.int64)))
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepAFT:
         """Fit the network by the right-censored negative log-likelihood.
@@ -170,6 +169,7 @@ class DeepAFT(SurvivalEstimator):
         validate_params(self, self._constraints)
         self._reset_fitted()
         family = self._resolve_family()
+        self._resolve_settings(self._resolve_network())  # the target's dtype follows from the network
         target = self._encode_target(y, fitting=True)
         Z = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         weight, self._weight = self._weight, None

@@ -73,7 +73,7 @@ class SurvivalEstimator(DeepstatEstimator):
         """``lr``, or its survival default: 1.0 for L-BFGS (line search), :data:`SURVIVAL_LR` otherwise."""
         if self.lr is not None:
             return float(self.lr)
-        return 1.0 if self.optimizer == "lbfgs" else SURVIVAL_LR
+        return 1.0 if self.optimizer_ == "lbfgs" else SURVIVAL_LR
 
     # ------------------------------------------------------------------ fitting
     def _fit_objective(
@@ -100,7 +100,7 @@ class SurvivalEstimator(DeepstatEstimator):
         engine, whose generator also shuffles the batches), so that ``seed_`` reproduces it.
         """
         seed = resolve_seed(self.random_state)
-        if validation is None and self.early_stopping and self.validation_fraction > 0:
+        if validation is None and self.early_stopping_ and self.validation_fraction > 0:
             splitter = StratifiedSplit(float(self.validation_fraction), strata, groups)
             ti, vi = splitter.split(len(strata), seed)
             if len(vi) == 0 or len(ti) == 0:

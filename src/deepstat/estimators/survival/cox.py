@@ -86,8 +86,9 @@ class DeepCoxPH(SurvivalEstimator):
         model (then :meth:`linear_coefficients` gives :math:`\hat\beta`, as lifelines'
         ``CoxPHFitter``).
     standardize : bool, default=True
-    optimizer : str, default="adam"
-        Any of the engine's; "lbfgs" (full batch, ``float64``) reproduces the linear Cox fit to 1e-4.
+    optimizer : str, default="auto"
+        Any of the engine's; "auto" is "lbfgs" for the linear Cox model (full batch, float64, no early
+        stopping: lifelines' CoxPHFitter to 1e-4) and Adam otherwise.
     lr : float or None, default=None
         ``None`` is 1e-2 for Adam (issue 5, item 8: the usual 1e-3 stops too early on small
         survival data) and 1.0 for "lbfgs".
@@ -96,8 +97,9 @@ class DeepCoxPH(SurvivalEstimator):
         computes the partial likelihood within each batch (as pycox; faster, biased).
     max_epochs : int, default=500
     penalty, alpha, l1_ratio : as in :class:`DeepRegressor`
-    early_stopping : bool, default=True
-        Stop on the partial likelihood of a validation part (its own risk sets).
+    early_stopping : bool or "auto", default="auto"
+        Stop on the partial likelihood of a validation part (its own risk sets); "auto": False for
+        the linear Cox model, True otherwise.
     validation_fraction : float in [0, 1), default=0.2
         Share of the rows held out, stratified by the event indicator.
     patience : int, default=20
@@ -174,14 +176,14 @@ class DeepCoxPH(SurvivalEstimator):
         strata: str | Sequence[str] | None = None,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = None,
         max_epochs: int = 500,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 20,
         lr_schedule: str = "none",
@@ -190,7 +192,7 @@ class DeepCoxPH(SurvivalEstimator):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
@@ -198,7 +200,7 @@ class DeepCoxPH(SurvivalEstimator):
     def _encode_target(self, y: Any, *, fitting: bool) -> SurvivalTarget:
         """Time ranks and events; validation targets are ranked within themselves."""
         time, event = check_survival_target(y, type(self).__name__)
-        return cox_target(time, event, dtype=_DTYPES[self.dtype])
+        return cox_target(time, event, dtype=_DTYPES[self.dtype_])
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, eval_set: tuple | None = None) -> DeepCoxPH:
         """Fit the network by the partial likelihood, then Breslow's baseline hazard.

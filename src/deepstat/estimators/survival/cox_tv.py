@@ -89,14 +89,14 @@ class DeepCoxTimeVarying(DeepCoxPH):
         strata: str | Sequence[str] | None = None,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = None,
         max_epochs: int = 500,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 20,
         lr_schedule: str = "none",
@@ -105,7 +105,7 @@ class DeepCoxTimeVarying(DeepCoxPH):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         self.id_col = id_col
         self.start_col = start_col

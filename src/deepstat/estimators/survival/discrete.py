@@ -73,7 +73,7 @@ class _DiscreteTime(SurvivalEstimator):
     def _discrete_target(self, time: np.ndarray, code: np.ndarray) -> SurvivalTarget:
         """Times (in the fit's dtype), event flags or cause codes (int64) and interval indices (int64)."""
         return SurvivalTarget(
-            time=torch.as_tensor(time, dtype=_DTYPES[self.dtype]),
+            time=torch.as_tensor(time, dtype=_DTYPES[self.dtype_]),
             event=torch.as_tensor(np.asarray(code).astype(np.int64)),
             bin=self._bins(time),
         )
@@ -160,14 +160,14 @@ class LogisticHazard(_DiscreteTime):
         n_durations: int = 10,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 500,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 20,
         lr_schedule: str = "none",
@@ -176,7 +176,7 @@ class LogisticHazard(_DiscreteTime):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 
@@ -289,14 +289,14 @@ class DeepHit(_DiscreteTime):
         sigma: float = 0.1,
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
-        optimizer: str = "adam",
+        optimizer: str = "auto",
         lr: float | None = None,
         batch_size: int | None = 256,
         max_epochs: int = 500,
         penalty: str = "none",
         alpha: float = 0.0,
         l1_ratio: float = 0.5,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 20,
         lr_schedule: str = "none",
@@ -305,7 +305,7 @@ class DeepHit(_DiscreteTime):
         verbose: int = 1,
         checkpoint_dir: str | os.PathLike | None = None,
         resume: bool = False,
-        dtype: str = "float32",
+        dtype: str = "auto",
     ) -> None:
         store_params(self, locals())  # every argument, unchanged (the scikit-learn contract)
 

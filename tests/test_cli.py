@@ -139,3 +139,15 @@ def test_missing_cells_after_blank_lines_keep_their_line(tmp_path: Path, capsys)
     quoted.write_text('x,y,note\n1,2,"two\nlines"\n3,,z\n')  # a field spans two lines: rows are named instead
     assert main(["fit", str(quoted), "--target", "y", "--epochs", "1", "--quiet", "--out", str(tmp_path / "q")]) == 2
     assert "on data row(s) 2." in capsys.readouterr().err
+
+
+def test_compare_bernoulli_on_binary_outcomes_uses_the_logit(tmp_path: Path, capsys) -> None:
+    """spector (32 rows, a 0/1 grade): compare used to exit 2, pairing a classifier with a regressor baseline."""
+    path = tmp_path / "spector.csv"
+    assert main(["datasets", "spector", "--export", str(path)]) == 0
+    frame = pd.read_csv(path)
+    target = [c for c in frame.columns if set(frame[c].unique()) <= {0, 1}][-1]
+    code = main(["compare", str(path), "--target", target, "--family", "bernoulli", "--epochs", "5", "--cv", "2", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "deep bernoulli" in out and "classical bernoulli" in out

@@ -231,8 +231,8 @@ def compare(
     X, y = _split_target(frame, target)
     deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1)
     models = {f"deep {family}": deep}
-    try:
-        models[f"classical {family}"] = baseline_for(family)
+    try:  # a classifier is compared with the (multinomial) logit, as `fit` does: both predict class probabilities
+        models[f"classical {family}"] = baseline_for("categorical" if hasattr(deep, "predict_proba") else family)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)

@@ -584,6 +584,18 @@ class _Trainer:
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
+        n = self.history.n_epochs
+        if (
+            cfg.early_stopping and self.validation is not None and main and n > 1 and not self.stopped
+            and self.history.best_epoch == n and n == cfg.max_epochs and cfg.optimizer != "lbfgs"
+        ):  # stopped by the epoch budget while the validation loss was still falling: say what to change
+            warnings.warn(
+                f"fit_module ran out of epochs (max_epochs={cfg.max_epochs}) with the validation loss still falling: "
+                f"its best, {self.history.best_loss:.6g}, is at the last epoch, so a longer fit would likely be better. "
+                "Increase max_epochs (or the learning rate).",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
         if cfg.early_stopping:
             module.load_state_dict(self.best_state)
             if self.history.best_epoch == 0 and self.history.n_epochs > 0 and main:

@@ -166,3 +166,68 @@ def test_a_fit_that_runs_out_of_epochs_while_improving_says_so() -> None:
     with warnings.catch_warnings():  # a fit that early-stopped has nothing to say
         warnings.simplefilter("error", ConvergenceWarning)
         DeepRegressor(max_epochs=300, lr=1e-2, patience=3, random_state=0, verbose=0).fit(X, y)
+
+
+# ------------------------------------------------------------------ standard errors (issue 11, item 3)
+def test_poisson_standard_errors_and_table_are_statsmodels() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 3))
+    y = rng.poisson(np.exp(0.3 + X @ np.array([0.5, -0.25, 0.1])))
+    model = DeepRegressor(family="poisson", **QUIET).fit(X, y)
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson()).fit()
+    _close(model.linear_standard_errors().iloc[0].to_numpy(), glm.bse)
+    table = model.coefficient_table()
+    assert list(table.columns) == ["coef", "se", "z", "p", "ci_low", "ci_high"]
+    _close(table["p"].to_numpy(), glm.pvalues, rtol=1e-3, atol=1e-10)
+    _close(table[["ci_low", "ci_high"]].to_numpy(), glm.conf_int(), rtol=1e-4)
+
+
+def test_logit_standard_errors_are_statsmodels_on_spector() -> None:
+    data = sm.datasets.spector.load_pandas()
+    X, y = data.exog, data.endog.astype(int)
+    clf = DeepClassifier(**QUIET).fit(X, y)
+    logit = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    _close(clf.linear_standard_errors().iloc[0].to_numpy(), logit.bse, rtol=1e-4)
+
+
+def test_cox_standard_errors_are_lifelines_on_rossi() -> None:
+    df = load_rossi()
+    X = df.drop(columns=["week", "arrest"])
+    model = DeepCoxPH(**QUIET).fit(X, (df["week"].to_numpy(float), df["arrest"].to_numpy()))
+    reference = CoxPHFitter().fit(df, "week", "arrest")
+    se = model.linear_standard_errors().iloc[0]
+    _close(se[reference.standard_errors_.index].to_numpy(), reference.standard_errors_.to_numpy(), rtol=1e-4)
+    assert se["Intercept"] == 0.0  # not identified by the partial likelihood: no standard error, no row in the table
+    assert "Intercept" not in model.coefficient_table().index.get_level_values("column")
+
+
+def test_no_standard_errors_for_a_network_or_a_penalised_fit() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(80, 2))
+    y = X[:, 0] + rng.normal(size=80)
+    for model in (DeepRegressor(max_epochs=2, verbose=0), DeepRegressor(penalty="l2", alpha=0.1, **QUIET)):
+        model.fit(X, y)
+        with pytest.raises(ValueError, match=r"must be the linear predictor, fitted by maximum likelihood without a penalty"):
+            model.linear_standard_errors()
+
+
+def test_print_summary_shows_the_coefficient_table_with_hazard_ratios() -> None:
+    from rich.console import Console
+
+    df = load_rossi()
+    model = DeepCoxPH(**QUIET).fit(df.drop(columns=["week", "arrest"]), (df["week"].to_numpy(float), df["arrest"].to_numpy()))
+    console = Console(record=True, width=200)
+    model.print_summary(console=console)
+    text = console.export_text()
+    assert "exp(coef)" in text and "fin" in text and "0.6843" in text  # exp(-0.3794), lifelines' hazard ratio of fin
+
+
+def test_standard_errors_survive_save_and_load(tmp_path) -> None:
+    from deepstat import load
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(200, 2))
+    y = rng.poisson(np.exp(0.2 + X @ [0.3, -0.2]))
+    model = DeepRegressor(family="poisson", **QUIET).fit(X, y)
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").coefficient_table(), model.coefficient_table())

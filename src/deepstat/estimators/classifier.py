@@ -131,6 +131,10 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=True, loss=objective)
         return self
 
+    def _standard_errors_apply(self, loss: Any) -> bool:
+        """The Bernoulli / categorical likelihood (not focal or cost-sensitive losses) of the linear predictor."""
+        return super()._standard_errors_apply(loss) and self.loss == "cross_entropy"
+
     _LOSS_ARGS = {
         "cross_entropy": frozenset(),
         "focal": frozenset({"alpha", "gamma"}),

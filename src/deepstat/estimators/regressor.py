@@ -221,6 +221,10 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=self._heteroscedastic())
         return self
 
+    def _standard_errors_apply(self, loss: Any) -> bool:
+        """A likelihood fit (not a task loss) of the linear predictor."""
+        return super()._standard_errors_apply(loss) and self.family_ is not None
+
     def _heteroscedastic(self) -> bool:
         """``heteroscedastic``; "auto" is False for a linear predictor (a GLM's constant dispersion), True otherwise."""
         if self.heteroscedastic == "auto":
@@ -311,7 +315,6 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         ValueError
             If the network has hidden layers (its weights are not coefficients).
         """
-        import pandas as pd
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "module_")
@@ -320,21 +323,4 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
                 "`network` of DeepRegressor must be the linear predictor (network=\"linear\") for "
                 f"linear_coefficients: its weights are not coefficients. Got {self.network_!r} instead."
             )
-        head = self.module_
-        layer = head.body.output_layer
-        W = layer.weight.detach().double()  # (n_modelled, p) on the standardised scale
-        b = layer.bias.detach().double()
-        center = torch.as_tensor(self.preprocessor_.center, dtype=torch.float64)
-        sd = torch.as_tensor(self.preprocessor_.scale, dtype=torch.float64)
-        slopes = W / sd  # (n_modelled, p)
-        intercept = b - slopes @ center
-        n_params = head.n_params
-        coef = torch.zeros(n_params, W.shape[1] + 1, dtype=torch.float64)
-        coef[: head.n_modelled, 0] = intercept
-        coef[: head.n_modelled, 1:] = slopes
-        if head.constants is not None:
-            coef[head.n_modelled :, 0] = head.constants.detach().double()
-        coef = coef * head.scale.double()[:, None]
-        coef[:, 0] += head.offset.double()
-        names = self.family_.eta_names() if self.family_ is not None else [f"eta{j}" for j in range(n_params)]
-        return pd.DataFrame(coef.numpy(), index=names, columns=["Intercept", *self.preprocessor_.columns_out])
+        return self._coefficient_frame()

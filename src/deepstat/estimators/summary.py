@@ -109,7 +109,26 @@ class SummaryMixin:
         for name, value in self.summary(X, y)["value"].items():
             text = f"{value:.4f}" if isinstance(value, float) else str(value)
             table.add_row(str(name), text)
-        (console or Console()).print(table)
+        out = console or Console()
+        out.print(table)
+        if getattr(self, "coef_cov_", None) is not None:  # a linear predictor fitted by maximum likelihood
+            out.print(self._coefficient_rich_table())
+
+    def _coefficient_rich_table(self) -> Table:
+        """The coefficient table as statsmodels and lifelines print it (hazard ratios for Cox models)."""
+        coefs = self.coefficient_table()
+        hazard = "body.output_layer.bias" in getattr(self, "_unidentified", ())
+        table = Table(title="coefficients (observed-information standard errors, 95% Wald intervals)")
+        for column in ("parameter", "column", "coef", *(["exp(coef)"] if hazard else []), "se", "z", "p", "95% low", "95% high"):
+            table.add_column(column, justify="left" if column in ("parameter", "column") else "right")
+        for (parameter, column), row in coefs.iterrows():
+            cells = [str(parameter), str(column), f"{row['coef']:.4f}"]
+            if hazard:
+                cells.append(f"{np.exp(row['coef']):.4f}")
+            low, high = (np.exp(row["ci_low"]), np.exp(row["ci_high"])) if hazard else (row["ci_low"], row["ci_high"])
+            cells += [f"{row['se']:.4f}", f"{row['z']:.2f}", f"{row['p']:.3g}", f"{low:.4f}", f"{high:.4f}"]
+            table.add_row(*cells)
+        return table
 
     def _summary_point_rows(self, X: Any, y: Any) -> dict[str, Any]:
         """Accuracy of a classifier, RMSE and MAE of a regressor, from ``predict``."""

@@ -166,6 +166,7 @@ class DeepCoxPH(SurvivalEstimator):
         "ties": TIES,
         "strata": [ColumnNames()],
     }
+    _unidentified = ("body.output_layer.bias",)  # the partial likelihood does not see the intercept
     _saved_arrays = ("event_times_", "baseline_cumulative_hazard_")  # safetensors (persistence.py)
     _saved_values = ("risk_offset_", "time_grid_", "train_partial_log_likelihood_")  # config.json
     _saved_objects = ("strata_levels_",)  # config.json, restored as they are (not as float arrays)

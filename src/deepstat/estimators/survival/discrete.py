@@ -279,6 +279,9 @@ class DeepHit(_DiscreteTime):
         "sigma": [Interval(Real, 0, None, closed="neither")],
     }
     _saved_values = ("cuts_", "time_grid_", "n_causes_")
+
+    def _standard_errors_apply(self, loss: Any) -> bool:
+        return False  # its objective adds a ranking penalty to the likelihood: no observed information
     _objective_label = "DeepHit likelihood + ranking loss"
 
     def __init__(

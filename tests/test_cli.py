@@ -151,3 +151,13 @@ def test_compare_bernoulli_on_binary_outcomes_uses_the_logit(tmp_path: Path, cap
     assert code == 0
     out = capsys.readouterr().out
     assert "deep bernoulli" in out and "classical bernoulli" in out
+
+
+def test_a_target_that_disagrees_with_the_formula_is_an_error(engel_csv: Path, tmp_path: Path, capsys) -> None:
+    code = main(["fit", str(engel_csv), "--target", "income", "--formula", "foodexp ~ np.log(income)", "--family", "gamma",
+                 "--epochs", "2", "--quiet", "--out", str(tmp_path / "m")])
+    assert code == 2
+    assert "--target 'income' disagrees with the formula's left-hand side 'foodexp'" in capsys.readouterr().err
+    code = main(["fit", str(engel_csv), "--formula", "foodexp ~ np.log(income)", "--family", "gamma", "--hidden", "linear",
+                 "--epochs", "5", "--quiet", "--out", str(tmp_path / "m")])
+    assert code == 0 and json.loads((tmp_path / "m" / "cli.json").read_text())["target"] == "foodexp"

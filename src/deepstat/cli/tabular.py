@@ -76,6 +76,12 @@ def fit(
             batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot, strata=strata,
             ensemble=ensemble,
         )
+    if formula is not None and "~" in formula:  # the formula's left-hand side is the target: one source of truth
+        lhs = formula.split("~", 1)[0].strip()
+        if target is None and lhs in frame.columns:
+            target = lhs
+        elif target is not None and target != lhs:
+            _fail(f"--target {target!r} disagrees with the formula's left-hand side {lhs!r}; give the target once (drop --target).")
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
     if strata is not None:

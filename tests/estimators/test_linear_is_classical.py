@@ -231,3 +231,51 @@ def test_standard_errors_survive_save_and_load(tmp_path) -> None:
     model = DeepRegressor(family="poisson", **QUIET).fit(X, y)
     model.save(tmp_path / "m")
     pd.testing.assert_frame_equal(load(tmp_path / "m").coefficient_table(), model.coefficient_table())
+
+
+# ------------------------------------------------------------------ offsets and exposure (issue 11, item 2)
+@pytest.fixture(scope="module")
+def rates():
+    rng = np.random.default_rng(9)
+    n = 500
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b"], n), "t": rng.uniform(0.5, 5, n)})
+    y = rng.poisson(df["t"] * np.exp(0.2 + 0.5 * df["x"] + 0.3 * (df["g"] == "b")))
+    design = sm.add_constant(pd.get_dummies(df[["x", "g"]], drop_first=True).astype(float))
+    return df, y, design
+
+
+def test_exposure_is_statsmodels_poisson_rate_model(rates, tmp_path) -> None:
+    from deepstat import load
+
+    df, y, design = rates
+    model = DeepRegressor(family="poisson", exposure="t", **QUIET).fit(df, y)
+    glm = sm.GLM(y, design, family=sm.families.Poisson(), exposure=df["t"]).fit()
+    _close(model.linear_coefficients().iloc[0].to_numpy(), glm.params)
+    _close(model.linear_standard_errors().iloc[0].to_numpy(), glm.bse)
+    assert model.train_log_likelihood_ * len(y) == pytest.approx(glm.llf, rel=1e-6)
+    _close(model.predict(df), glm.predict(design, exposure=df["t"]), rtol=1e-5)
+    assert list(model.linear_coefficients().columns) == ["Intercept", "x", "g[b]"]  # the exposure is not an input
+    model.save(tmp_path / "m")
+    np.testing.assert_array_equal(load(tmp_path / "m").predict(df), model.predict(df))
+
+
+def test_offset_is_the_log_exposure(rates) -> None:
+    df, y, _ = rates
+    with_offset = DeepRegressor(family="poisson", offset="log_t", **QUIET).fit(df.assign(log_t=np.log(df["t"])).drop(columns="t"), y)
+    with_exposure = DeepRegressor(family="poisson", exposure="t", **QUIET).fit(df, y)
+    _close(with_offset.linear_coefficients(), with_exposure.linear_coefficients(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("params", "frame", "match"),
+    [
+        ({"exposure": "t"}, lambda df: df.drop(columns="t"), r"`X` of DeepRegressor must be a DataFrame with the exposure column 't'"),
+        ({"exposure": "t"}, lambda df: df.assign(t=-df["t"]), r"`exposure` column 't' of DeepRegressor must be positive"),
+        ({"exposure": "t", "offset": "x"}, lambda df: df, r"`offset` and `exposure` of DeepRegressor must not both be given"),
+        ({"offset": "t"}, lambda df: df.to_numpy(), r"must be a DataFrame with the offset column 't'"),
+    ],
+)
+def test_offset_errors_are_named(rates, params, frame, match) -> None:
+    df, y, _ = rates
+    with pytest.raises(ValueError, match=match):
+        DeepRegressor(family="poisson", **params, **QUIET).fit(frame(df), y)

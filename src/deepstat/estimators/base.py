@@ -233,7 +233,8 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
             structured = isinstance(X, EncodedInputs)
-            self.input_spec_ = X.adapter.input_spec_ if structured else InputSpec("table", int(X.shape[1]), (int(X.shape[1]),))
+            n_in = int(X.shape[1]) - self._n_data_offsets() if not structured else 0
+            self.input_spec_ = X.adapter.input_spec_ if structured else InputSpec("table", n_in, (n_in,))
             self.network_.check_input(self.input_spec_, type(self).__name__)  # a graph network on a table: say so
             body = self.network_.build(self.input_spec_, n_modelled)
             # The seed's advice: a smaller output layer, so that the fit starts near the marginal.
@@ -243,7 +244,7 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
                     output_layer.weight.mul_(0.1)
                     output_layer.bias.zero_()
         n_params = offset.numel()
-        module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist())
+        module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist(), data_offset=self._n_data_offsets() > 0)
         if isinstance(loss, torch.nn.Module) and any(p.requires_grad for p in loss.parameters()):
             # a loss with parameters (Barron's adaptive shape and scale) is trained with the network:
             # registered inside the fitted module, the engine's optimiser, early stopping and saving see it
@@ -261,6 +262,10 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         self.coef_cov_ = None
         if self._standard_errors_apply(loss) and not isinstance(X, EncodedInputs):
             self.coef_cov_ = self._coefficient_covariance(X, y, weight, loss)
+
+    def _n_data_offsets(self) -> int:
+        """1 when the encoded table carries a per-observation offset as its last column (DeepRegressor(offset=...))."""
+        return 0
 
     # ------------------------------------------------------------------ standard errors
     # parameters the objective does not identify (the Cox partial likelihood ignores the intercept)
@@ -435,6 +440,10 @@ class DeepstatEstimator(SummaryMixin, PredictiveMixin, BaseEstimator):
         w64 = None if weight is None else weight.double()
         offset = family.init_eta(y.double(), w64)
         scale = family.eta_scale(y.double(), w64)
+        if self._n_data_offsets():  # start at the intercept-only fit given the offsets: remove their mean
+            given = X[:, -1].double()
+            offset = offset.clone()
+            offset[0] -= float(given.mean() if w64 is None else (given * w64).sum() / w64.sum())
         n_modelled = family.n_params if heteroscedastic else family.n_location_params
         objective = family.neg_log_likelihood if loss is None else loss
         self._fit_network(X, y, weight, validation, n_modelled, objective, offset, scale)

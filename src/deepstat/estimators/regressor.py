@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
@@ -74,6 +75,11 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         dropout=0.0, init="he")`` (what "mlp" means here) or ``Linear()``, the linear predictor
         (a GLM with the family's links); or a registered name ("mlp", "linear"). Its settings
         tune as ``network__hidden_sizes`` in a grid search.
+    offset, exposure : str or None, default=None
+        A column of ``X`` (a DataFrame, at fit and at prediction) holding a per-row offset on the link
+        scale of the location, as R's ``glm(offset=)`` and statsmodels' ``GLM(offset=)``; or a positive
+        exposure, whose log is the offset (a Poisson rate model: counts per unit of exposure). The
+        column is not an input of the network. At most one of the two.
     heteroscedastic : bool or "auto", default="auto"
         If False, only the family's location/mean parameters depend on ``x``; its other
         parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
@@ -139,6 +145,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         "family": [InstanceOf((str, Family), "a family name or a Family instance")],
         "heteroscedastic": [BOOL, Options(frozenset({"auto"}))],
         "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
+        "offset": [InstanceOf((str, type(None)), "None or the name of a column of X")],
+        "exposure": [InstanceOf((str, type(None)), "None or the name of a column of X")],
     }
 
     def __init__(
@@ -148,6 +156,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         loss_params: Mapping[str, Any] | None = None,
         network: str | NetworkConfig = "mlp",
         heteroscedastic: bool | str = "auto",
+        offset: str | None = None,
+        exposure: str | None = None,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,
@@ -220,6 +230,28 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
             return self
         self._fit_family(X_t, y_t, w_t, validation, heteroscedastic=self._heteroscedastic())
         return self
+
+    def _n_data_offsets(self) -> int:
+        return int(getattr(self, "offset", None) is not None or getattr(self, "exposure", None) is not None)
+
+    def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Any:
+        """The encoded table, with the offset (``offset=`` or ``log(exposure=)``) as its last column when one is named."""
+        if not self._n_data_offsets():
+            return super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
+        caller = type(self).__name__
+        if self.offset is not None and self.exposure is not None:
+            raise ValueError(f"`offset` and `exposure` of {caller} must not both be given. Got {self.offset!r} and {self.exposure!r} instead.")
+        name, kind = (self.offset, "offset") if self.offset is not None else (self.exposure, "exposure")
+        if not isinstance(X, pd.DataFrame) or name not in X.columns:
+            found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
+            raise ValueError(f"`X` of {caller} must be a DataFrame with the {kind} column {name!r}. Got {found} instead.")
+        values = validate_numeric(X[name].to_numpy(), kind, caller).astype(np.float64)
+        if kind == "exposure":
+            if not np.all(values > 0):
+                raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
+            values = np.log(values)
+        Z = super()._encode_X(X.drop(columns=[name]), fitting=fitting, sample_weight=sample_weight)
+        return torch.cat([Z, torch.as_tensor(values, dtype=Z.dtype)[:, None]], dim=1)
 
     def _standard_errors_apply(self, loss: Any) -> bool:
         """A likelihood fit (not a task loss) of the linear predictor."""

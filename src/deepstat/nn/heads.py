@@ -31,6 +31,9 @@ class DistributionalHead(nn.Module):
         Leading columns predicted by ``body``; columns ``n_modelled:`` are constants.
     offset, scale : sequence of float
         Fixed per-column offset and scale, length ``n_params``.
+    data_offset : bool, default=False
+        The last input column is a per-observation offset (a GLM's ``offset``, ``log(exposure)``
+        for a rate), added to ``eta[..., 0]`` (the location on its link scale) and not seen by ``body``.
 
     Notes
     -----
@@ -47,8 +50,12 @@ class DistributionalHead(nn.Module):
     torch.Size([4, 5, 2])
     """
 
-    def __init__(self, body: nn.Module, n_params: int, n_modelled: int, offset: Sequence[float], scale: Sequence[float]) -> None:
+    def __init__(
+        self, body: nn.Module, n_params: int, n_modelled: int, offset: Sequence[float], scale: Sequence[float],
+        data_offset: bool = False,
+    ) -> None:
         super().__init__()
+        self.data_offset = bool(data_offset)
         if not 1 <= n_modelled <= n_params:
             raise ValueError(f"`n_modelled` of DistributionalHead must be in [1, {n_params}]. Got {n_modelled!r} instead.")
         if len(offset) != n_params or len(scale) != n_params:
@@ -69,7 +76,12 @@ class DistributionalHead(nn.Module):
         self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float64))
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.data_offset:  # the last column is the observation's offset, on the link scale of eta[..., 0]
+            x, given = x[..., :-1], x[..., -1]
         g = self.body(x)  # (*batch, n_modelled)
         if self.n_modelled < self.n_params:
             g = torch.cat([g, self.constants.expand(*g.shape[:-1], -1)], dim=-1)  # (*batch, n_params)
-        return self.offset + self.scale * g
+        eta = self.offset + self.scale * g
+        if self.data_offset:
+            eta = torch.cat([eta[..., :1] + given.unsqueeze(-1), eta[..., 1:]], dim=-1)
+        return eta

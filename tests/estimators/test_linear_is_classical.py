@@ -279,3 +279,18 @@ def test_offset_errors_are_named(rates, params, frame, match) -> None:
     df, y, _ = rates
     with pytest.raises(ValueError, match=match):
         DeepRegressor(family="poisson", **params, **QUIET).fit(frame(df), y)
+
+
+def test_glm_baseline_takes_the_same_exposure_and_compare_pairs_them(rates) -> None:
+    from deepstat.baselines import GLMBaseline
+    from deepstat.evaluation import compare
+
+    df, y, design = rates
+    baseline = GLMBaseline("poisson", exposure="t").fit(df, y)
+    glm = sm.GLM(y, design, family=sm.families.Poisson(), exposure=df["t"]).fit()
+    _close(baseline.coef_, glm.params)
+    _close(baseline.predict(df), glm.predict(design, exposure=df["t"]), rtol=1e-8)
+    deep = DeepRegressor(family="poisson", exposure="t", **QUIET)
+    result = compare({"linear deep": deep, "glm": GLMBaseline("poisson", exposure="t")}, df, y, cv=3)
+    nll = result.summary.query("metric == 'nll'").set_index("model")["mean"]
+    assert nll["linear deep"] == pytest.approx(nll["glm"], rel=1e-5)  # the same model, fitted twice

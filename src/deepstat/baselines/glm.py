@@ -7,6 +7,7 @@ import warnings
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -40,6 +41,9 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     ----------
     family : {"normal", "poisson", "negative_binomial", "gamma", "bernoulli"}, default="normal"
         The response distribution; see :data:`GLM_FAMILIES` for the statsmodels model of each.
+    offset, exposure : str or None, default=None
+        A column of ``X`` (a DataFrame) added to the linear predictor (statsmodels' ``offset=``), or a
+        positive exposure whose log is (``exposure=``); not a covariate. As :class:`~deepstat.estimators.DeepRegressor`.
 
     Attributes
     ----------
@@ -94,8 +98,33 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     (2, 2)
     """
 
-    def __init__(self, family: Literal["normal", "poisson", "negative_binomial", "gamma", "bernoulli"] = "normal") -> None:
+    def __init__(
+        self,
+        family: Literal["normal", "poisson", "negative_binomial", "gamma", "bernoulli"] = "normal",
+        offset: str | None = None,
+        exposure: str | None = None,
+    ) -> None:
         self.family = family
+        self.offset = offset
+        self.exposure = exposure
+
+    def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
+        """``X`` without its offset column, and the offsets (``log`` of an exposure), as DeepRegressor reads them."""
+        caller = type(self).__name__
+        if self.offset is None and self.exposure is None:
+            return X, None
+        if self.offset is not None and self.exposure is not None:
+            raise ValueError(f"`offset` and `exposure` of {caller} must not both be given. Got {self.offset!r} and {self.exposure!r} instead.")
+        name, kind = (self.offset, "offset") if self.offset is not None else (self.exposure, "exposure")
+        if not isinstance(X, pd.DataFrame) or name not in X.columns:
+            found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
+            raise ValueError(f"`X` of {caller} must be a DataFrame with the {kind} column {name!r}. Got {found} instead.")
+        values = validate_numeric(X[name].to_numpy(), kind, caller).astype(np.float64)
+        if kind == "exposure":
+            if not np.all(values > 0):
+                raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
+            values = np.log(values)
+        return X.drop(columns=[name]), values
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GLMBaseline:
         """Fit the GLM by maximum likelihood (IRLS; Newton for the negative binomial).
@@ -127,6 +156,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
             )
         if self.family == "negative_binomial":
             self._check_no_weights(sample_weight, "for family='negative_binomial' (statsmodels' NB2 MLE takes no weights)")
+        X, self._offset = self._split_offset(X)
         Z = self._design(X, fitting=True)
         self.family_ = get_family(self.family)
         target = self._encode_target(y, fitting=True).numpy()
@@ -141,14 +171,14 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     def _fit_statsmodels(self, Z: Any, y: np.ndarray, weight: np.ndarray | None) -> Any:
         sm = statsmodels_api()
         if self.family == "negative_binomial":
-            model = sm.NegativeBinomial(y, Z, loglike_method="nb2")
+            model = sm.NegativeBinomial(y, Z, loglike_method="nb2", offset=self._offset)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # statsmodels' overflow chatter on the fits retried below
                 result = model.fit(method="newton", maxiter=200, disp=0)
                 if not np.all(np.isfinite(np.asarray(result.params, dtype=np.float64))):
                     # Without overdispersion the MLE of alpha sits on the boundary 0, where Newton's steps
                     # on log(alpha) diverge: restart a quasi-Newton fit from the Poisson GLM.
-                    poisson = sm.GLM(y, Z, family=sm.families.Poisson()).fit()
+                    poisson = sm.GLM(y, Z, family=sm.families.Poisson(), offset=self._offset).fit()
                     start = np.append(np.asarray(poisson.params, dtype=np.float64), 0.1)
                     result = model.fit(start_params=start, method="bfgs", maxiter=1000, disp=0)
             if not np.all(np.isfinite(np.asarray(result.params, dtype=np.float64))):
@@ -163,7 +193,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
             "gamma": lambda: sm.families.Gamma(link=sm.families.links.Log()),
             "bernoulli": sm.families.Binomial,
         }
-        return sm.GLM(y, Z, family=families[self.family](), freq_weights=weight).fit()
+        return sm.GLM(y, Z, family=families[self.family](), freq_weights=weight, offset=self._offset).fit()
 
     def _extra_params(self, params: np.ndarray) -> dict[str, float]:
         if self.family == "normal":
@@ -187,8 +217,11 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         return self.family_.prepare_target(column_or_1d(arr, warn=True), dtype=torch.float64)
 
     def _eta(self, X: Any) -> Tensor:
+        X, offset = self._split_offset(X)
         Z = torch.as_tensor(self._design(X, fitting=False))  # (n, p)
         linear = Z @ torch.as_tensor(self.coef_)  # (n,) on the link scale of the mean
+        if offset is not None:
+            linear = linear + torch.as_tensor(offset)
         columns = [linear]
         for name, link in self.family_.eta_columns()[1:]:
             value = link.forward(torch.tensor(self.extra_params_[name], dtype=torch.float64))

@@ -161,3 +161,18 @@ def test_a_target_that_disagrees_with_the_formula_is_an_error(engel_csv: Path, t
     code = main(["fit", str(engel_csv), "--formula", "foodexp ~ np.log(income)", "--family", "gamma", "--hidden", "linear",
                  "--epochs", "5", "--quiet", "--out", str(tmp_path / "m")])
     assert code == 0 and json.loads((tmp_path / "m" / "cli.json").read_text())["target"] == "foodexp"
+
+
+def test_fit_and_compare_take_an_exposure_column(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "years": rng.uniform(0.5, 4, 300)})
+    frame["events"] = rng.poisson(frame["years"] * np.exp(0.3 * frame["x"]))
+    path = tmp_path / "rates.csv"
+    frame.to_csv(path, index=False)
+    common = ["--target", "events", "--family", "poisson", "--exposure", "years", "--hidden", "linear", "--quiet"]
+    assert main(["fit", str(path), *common, "--out", str(tmp_path / "m")]) == 0
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["test"]["nll"] == pytest.approx(metrics["baseline_test"]["nll"], rel=1e-4)  # the same rate model
+    assert main(["compare", str(path), *common, "--cv", "2"]) == 0
+    assert "classical poisson" in capsys.readouterr().out
+    assert main(["fit", str(path), "--target", "events", "--family", "bernoulli", "--exposure", "years", "--out", str(tmp_path / "b")]) == 2

@@ -137,14 +137,27 @@ def _is_classifier(family: str, y: pd.Series) -> bool:
     return False
 
 
-def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int):
+def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int,
+                offsets: dict[str, str | None] | None = None):
     from deepstat.estimators import DeepClassifier, DeepRegressor
 
     settings = dict(network=_parse_network(hidden, DeepRegressor._default_network), max_epochs=epochs, lr=lr, batch_size=batch_size,
                     random_state=seed, verbose=verbose)
+    offsets = {k: v for k, v in (offsets or {}).items() if v is not None}
     if _is_classifier(family, y):
+        if offsets:
+            _fail("--offset and --exposure are for regression families (poisson, negative_binomial, gamma, normal ...), not classes.")
         return DeepClassifier(**settings)
-    return DeepRegressor(family=family, **settings)
+    return DeepRegressor(family=family, **settings, **offsets)
+
+
+def _baseline(family: str, deep: Any, offsets: dict[str, str | None] | None = None) -> Any:
+    """The classical counterpart of ``deep``: the (multinomial) logit of a classifier, else the family's GLM, same offsets."""
+    from deepstat.baselines import baseline_for
+
+    baseline = baseline_for("categorical" if hasattr(deep, "predict_proba") else family)
+    given = {k: v for k, v in (offsets or {}).items() if v is not None}
+    return baseline.set_params(**given) if given else baseline
 
 
 def _train_test(X: pd.DataFrame, y: pd.Series, test_size: float, seed: int):

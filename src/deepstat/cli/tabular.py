@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 
 from deepstat.cli._common import (
-    CLASSIFIER_FAMILIES,
+    _baseline,
     CLI_FILE,
     _check_complete,
     _fail,
@@ -42,6 +42,8 @@ def fit(
     model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family (normal, poisson, negative_binomial, gamma, bernoulli, categorical ...)."),
     formula: str = typer.Option(None, help="A formula such as 'y ~ x1 + np.log(x2) + C(g)' (overrides --target's inputs)."),
+    offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (R's glm offset); not an input."),
+    exposure: str = typer.Option(None, help="A positive column whose log is the offset (a rate model, e.g. person-years)."),
     hidden: str = typer.Option(None, help="Hidden layer widths, comma separated; 'linear' for a linear predictor (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on a validation split)."),
     lr: float = typer.Option(None, help="Learning rate (default 1e-3 for Adam, 1e-2 for survival models)."),
@@ -55,7 +57,6 @@ def fit(
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
     """Fit a deep model, save it with held-out metrics (JSON) and an HTML report."""
-    from deepstat.baselines import baseline_for
     from deepstat.evaluation import evaluate
     from deepstat.report import write_html
 
@@ -91,14 +92,15 @@ def fit(
     hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
-    model = _make_model(family, y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1)
+    offsets = {"offset": offset, "exposure": exposure}
+    model = _make_model(family, y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, offsets)
     if formula is not None:
         model = type(model).from_formula(formula, frame.loc[X_tr.index], **model.get_params(deep=False))
     else:
         model.fit(X_tr, y_tr)
     scores = evaluate(model, X_te, y_te)
     try:  # the classical counterpart, on the raw columns
-        baseline = baseline_for("categorical" if family in CLASSIFIER_FAMILIES else family).fit(X_tr, y_tr)
+        baseline = _baseline(family, model, offsets).fit(X_tr, y_tr)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
         baseline = None
@@ -203,6 +205,8 @@ def compare(
     event: str = typer.Option(None, "--event", help="Survival data: the column of event flags, 1 event, 0 censored."),
     model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family of the deep model (its classical counterpart is fitted too)."),
+    offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (both models); not an input."),
+    exposure: str = typer.Option(None, help="A positive column whose log is the offset (both models): a rate model."),
     hidden: str = typer.Option(None, help="Hidden layer widths of the deep model (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum epochs of the deep model."),
     cv: int = typer.Option(5, help="Number of cross-validation folds (ignored with --test-size)."),
@@ -214,7 +218,6 @@ def compare(
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Deep model vs the classical model (GLM, multinomial logit, Cox) on the same splits, with a paired test."""
-    from deepstat.baselines import baseline_for
     from deepstat.evaluation import compare as compare_models
     from deepstat.report import print_comparison
 
@@ -235,10 +238,11 @@ def compare(
         _fail("--ensemble is for survival data (with --time and --event).")
     hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
-    deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1)
+    offsets = {"offset": offset, "exposure": exposure}
+    deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets)
     models = {f"deep {family}": deep}
     try:  # a classifier is compared with the (multinomial) logit, as `fit` does: both predict class probabilities
-        models[f"classical {family}"] = baseline_for("categorical" if hasattr(deep, "predict_proba") else family)
+        models[f"classical {family}"] = _baseline(family, deep, offsets)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)

@@ -7,7 +7,6 @@ import warnings
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -15,6 +14,7 @@ from torch import Tensor
 
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import get_family
+from deepstat.data.table import split_offset
 from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["GLM_FAMILIES", "GLMBaseline"]
@@ -110,21 +110,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
         """``X`` without its offset column, and the offsets (``log`` of an exposure), as DeepRegressor reads them."""
-        caller = type(self).__name__
-        if self.offset is None and self.exposure is None:
-            return X, None
-        if self.offset is not None and self.exposure is not None:
-            raise ValueError(f"`offset` and `exposure` of {caller} must not both be given. Got {self.offset!r} and {self.exposure!r} instead.")
-        name, kind = (self.offset, "offset") if self.offset is not None else (self.exposure, "exposure")
-        if not isinstance(X, pd.DataFrame) or name not in X.columns:
-            found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
-            raise ValueError(f"`X` of {caller} must be a DataFrame with the {kind} column {name!r}. Got {found} instead.")
-        values = validate_numeric(X[name].to_numpy(), kind, caller).astype(np.float64)
-        if kind == "exposure":
-            if not np.all(values > 0):
-                raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
-            values = np.log(values)
-        return X.drop(columns=[name]), values
+        return split_offset(X, self.offset, self.exposure, type(self).__name__)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GLMBaseline:
         """Fit the GLM by maximum likelihood (IRLS; Newton for the negative binomial).

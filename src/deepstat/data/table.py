@@ -16,7 +16,7 @@ from deepstat.data.validation import as_target
 from deepstat.nn.networks import InputSpec
 from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
-__all__ = ["TableAdapter", "check_table"]
+__all__ = ["TableAdapter", "check_table", "split_offset"]
 
 
 @register_adapter
@@ -195,3 +195,31 @@ def check_table(X: Any, caller: str, network: str = "MLP") -> Any:
                 "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
             )
     return X
+
+
+def split_offset(X: Any, offset: str | None, exposure: str | None, caller: str) -> tuple[Any, np.ndarray | None]:
+    """``X`` without its offset column, and the offsets on the link scale (the log of an ``exposure`` column).
+
+    R's ``glm(offset=)`` and statsmodels' ``offset=`` / ``exposure=``: a column of the DataFrame that enters
+    the linear predictor of the mean with coefficient 1 and is not a covariate.
+
+    Raises
+    ------
+    ValueError
+        If both are given, ``X`` is not a DataFrame with the column, a value is not finite, or an
+        exposure is not positive.
+    """
+    if offset is None and exposure is None:
+        return X, None
+    if offset is not None and exposure is not None:
+        raise ValueError(f"`offset` and `exposure` of {caller} must not both be given. Got {offset!r} and {exposure!r} instead.")
+    name, kind = (offset, "offset") if offset is not None else (exposure, "exposure")
+    if not isinstance(X, pd.DataFrame) or name not in X.columns:
+        found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
+        raise ValueError(f"`X` of {caller} must be a DataFrame with the {kind} column {name!r}. Got {found} instead.")
+    values = validate_numeric(X[name].to_numpy(), kind, caller).astype(np.float64)
+    if kind == "exposure":
+        if not np.all(values > 0):
+            raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
+        values = np.log(values)
+    return X.drop(columns=[name]), values

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
+from deepstat.data.table import split_offset
 from deepstat.estimators._inputs import EncodedInputs
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
@@ -238,19 +238,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         """The encoded table, with the offset (``offset=`` or ``log(exposure=)``) as its last column when one is named."""
         if not self._n_data_offsets():
             return super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
-        caller = type(self).__name__
-        if self.offset is not None and self.exposure is not None:
-            raise ValueError(f"`offset` and `exposure` of {caller} must not both be given. Got {self.offset!r} and {self.exposure!r} instead.")
-        name, kind = (self.offset, "offset") if self.offset is not None else (self.exposure, "exposure")
-        if not isinstance(X, pd.DataFrame) or name not in X.columns:
-            found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
-            raise ValueError(f"`X` of {caller} must be a DataFrame with the {kind} column {name!r}. Got {found} instead.")
-        values = validate_numeric(X[name].to_numpy(), kind, caller).astype(np.float64)
-        if kind == "exposure":
-            if not np.all(values > 0):
-                raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
-            values = np.log(values)
-        Z = super()._encode_X(X.drop(columns=[name]), fitting=fitting, sample_weight=sample_weight)
+        X, values = split_offset(X, self.offset, self.exposure, type(self).__name__)
+        Z = super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
         return torch.cat([Z, torch.as_tensor(values, dtype=Z.dtype)[:, None]], dim=1)
 
     def _standard_errors_apply(self, loss: Any) -> bool:

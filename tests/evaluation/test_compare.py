@@ -204,3 +204,23 @@ def test_compare_rejects_objects_that_cannot_be_fitted_and_scored(rng, models, e
 def test_compare_rejects_mismatched_lengths(rng: np.random.Generator) -> None:
     with pytest.raises(ValueError, match="`X` and `y` of compare must have the same number of samples. Got 40 rows in X and 39"):
         compare([GLMBaseline("poisson")], rng.normal(size=(40, 2)), rng.poisson(1.0, size=39), cv=2)
+
+
+def test_a_baseline_that_diverges_is_reported_as_failed_not_scored() -> None:
+    """Issue 11 item 6: a perfectly separated logit has no MLE; compare must not score its overflowing fit."""
+    import warnings as _warnings
+
+    from deepstat.baselines import GLMBaseline
+    from deepstat.estimators import DeepRegressor
+    from deepstat.evaluation.compare import BaselineFailedWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    y = (X[:, 0] > 0).astype(float)  # separated: statsmodels' Logit diverges
+    deep = DeepRegressor(family="bernoulli", network="linear", penalty="l2", alpha=0.1, verbose=0, random_state=0)
+    with pytest.warns(BaselineFailedWarning, match=r"the classical model 'glm' failed and is not scored"):
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", RuntimeWarning)
+            result = compare({"deep": deep, "glm": GLMBaseline("bernoulli")}, X, y, cv=2)
+    assert set(result.failures) == {"glm"} and "split 0" in result.failures["glm"]
+    assert set(result.summary["model"]) == {"deep"} and result.tests.empty

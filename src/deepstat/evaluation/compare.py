@@ -8,6 +8,8 @@ with a p-value.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 from typing import Any
@@ -225,6 +227,7 @@ def compare(
     splits = _splits(n, np.asarray(y), classifier, cv, test_size, int(random_state))
 
     rows: list[dict[str, Any]] = []
+    failures: dict[str, str] = {}
     pooled = {name: np.full(n, np.nan) for name in named}
     split_of = np.full(n, -1)
     for split, (train, test) in enumerate(splits):
@@ -232,12 +235,61 @@ def compare(
         fit_kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
         split_of[test] = split
         for name, model in named.items():
-            fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
-            for metric, value in evaluate(fitted, X_te, y_te, alpha=float(alpha)).items():
+            if name in failures:
+                continue
+            if _is_baseline(model):  # a classical fit that fails is reported as failed, not scored
+                outcome = _guarded_baseline(model, X_tr, y_tr, X_te, y_te, fit_kwargs, float(alpha))
+                if isinstance(outcome, str):
+                    failures[name] = f"split {split}: {outcome}"
+                    continue
+                fitted, scores, logs = outcome
+            else:
+                fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
+                scores, logs = evaluate(fitted, X_te, y_te, alpha=float(alpha)), log_scores(fitted, X_te, y_te)
+            for metric, value in scores.items():
                 rows.append({"model": name, "split": split, "metric": metric, "value": float(value)})
-            pooled[name][test] = log_scores(fitted, X_te, y_te)
+            pooled[name][test] = logs
 
-    return _assemble(rows, pooled, split_of, list(named), reference, float(alpha))
+    scored = [name for name in named if name not in failures]
+    if not scored:
+        raise ValueError(f"`models` of {caller} must hold a model that can be scored. Got only failed fits instead: {failures}.")
+    if reference in failures:
+        reference = scored[0]
+    rows = [row for row in rows if row["model"] not in failures]
+    result = _assemble(rows, {k: v for k, v in pooled.items() if k not in failures}, split_of, scored, reference, float(alpha))
+    result.failures = failures
+    for name, reason in failures.items():
+        warnings.warn(f"compare: the classical model {name!r} failed and is not scored ({reason}).", BaselineFailedWarning, stacklevel=2)
+    return result
+
+
+class BaselineFailedWarning(UserWarning):
+    """A classical baseline in ``compare`` failed (diverged, overflowed, did not converge): reported, not scored."""
+
+
+def _guarded_baseline(model: Any, X_tr: Any, y_tr: Any, X_te: Any, y_te: Any, fit_kwargs: dict, alpha: float) -> Any:
+    """Fit and score a baseline; the reason as a string when it fails, diverges or gives non-finite scores.
+
+    statsmodels' warnings (convergence, overflow) are caught here and become the reason.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with np.errstate(over="raise", invalid="ignore", divide="ignore"):
+                fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
+            scores = evaluate(fitted, X_te, y_te, alpha=alpha)
+            logs = log_scores(fitted, X_te, y_te)
+        except (ValueError, FloatingPointError, OverflowError, np.linalg.LinAlgError) as exc:
+            return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    params = np.concatenate([np.ravel(getattr(fitted, "coef_", [])), np.ravel(list(getattr(fitted, "extra_params_", {}).values()))])
+    if params.size and (not np.all(np.isfinite(params)) or np.abs(params).max() > 1e8):
+        return f"its estimates diverged (largest |parameter| {np.abs(params).max():.3g})"
+    if not np.all(np.isfinite(logs)) or not all(np.isfinite(v) for v in scores.values() if v is not None):
+        return "its held-out scores are not finite"
+    convergence = [w for w in caught if "converge" in str(w.message).lower()]
+    if convergence:
+        return f"statsmodels did not converge ({' '.join(str(convergence[0].message).split())[:160]})"
+    return fitted, scores, logs
 
 
 def compare_fitted(

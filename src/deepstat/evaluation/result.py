@@ -53,6 +53,9 @@ class ComparisonResult:
     reference: str = ""
     alpha: float = 0.1
     risks: pd.DataFrame | None = field(default=None, repr=False)
+    # classical baselines that failed on a split (diverged, overflowed, a singular design), by name: the reason.
+    # A failed model is reported, not scored: it has no rows in scores, summary or tests.
+    failures: dict[str, str] = field(default_factory=dict)
     times: np.ndarray | None = field(default=None, repr=False)
 
     def table(self, digits: int = 4) -> pd.DataFrame:

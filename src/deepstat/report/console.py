@@ -35,6 +35,8 @@ def print_comparison(result: ComparisonResult, console: Console | None = None, *
     for name, row in wide.iterrows():
         table.add_row(str(name), *[str(v) for v in row])
     console.print(table)
+    for name, reason in getattr(result, "failures", {}).items():
+        console.print(f"[yellow]{name} failed and is not scored[/yellow]: {reason}")
     if "difference" in result.tests.columns:  # survival: paired bootstrap tests of C and IBS
         level = 1 - result.alpha
         for row in result.tests.itertuples():

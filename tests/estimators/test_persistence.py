@@ -52,7 +52,7 @@ def test_the_network_is_saved_as_a_config(saved) -> None:
     config = json.loads((path / "config.json").read_text())
     assert config["format_version"] == 2
     assert config["network"] == {"name": "mlp", "params": {"hidden_sizes": [8], "activation": "relu", "batch_norm": False,
-                                                           "dropout": 0.0, "init": "he"}}
+                                                           "dropout": 0.0, "init": "he", "linear_skip": True}}
     assert config["params"]["network"] == config["network"]
     assert config["input_spec"]["kind"] == "table" and config["input_spec"]["n_features"] == 3  # x and both levels of g
     loaded = DeepRegressor.load(path)
@@ -60,9 +60,15 @@ def test_the_network_is_saved_as_a_config(saved) -> None:
     assert loaded._describe_network() == model._describe_network()
 
 
-def test_a_format_1_save_still_loads(saved) -> None:
-    """Models saved before networks were configs (flat hidden_sizes=, activation= ...) load unchanged."""
-    model, df, _, path = saved
+def test_a_format_1_save_still_loads(tmp_path, rng: np.random.Generator) -> None:
+    """Models saved before networks were configs (flat hidden_sizes=, activation= ...) load unchanged, as the plain
+    MLP they were (no linear skip: that came later)."""
+    df = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["u", "v"], size=200)})
+    y = rng.poisson(np.exp(0.3 * df["x"].to_numpy()) + (df["g"] == "v").to_numpy())
+    plain = MLP(hidden_sizes=(8,), linear_skip=False)
+    model = DeepRegressor(family="negative_binomial", network=plain, max_epochs=5, random_state=0, verbose=0).fit(df, y)
+    path = tmp_path / "model"
+    model.save(path)
     config = json.loads((path / "config.json").read_text())
     config["format_version"] = 1
     del config["network"], config["input_spec"]
@@ -70,7 +76,7 @@ def test_a_format_1_save_still_loads(saved) -> None:
     config["params"].update(hidden_sizes=[8], activation="relu", batch_norm=False, dropout=0.0, init="he")
     (path / "config.json").write_text(json.dumps(config))
     loaded = DeepRegressor.load(path)
-    assert loaded.network == MLP(hidden_sizes=(8,))
+    assert loaded.network == plain
     np.testing.assert_array_equal(loaded.predict(df), model.predict(df))
 
 

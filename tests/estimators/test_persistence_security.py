@@ -159,9 +159,10 @@ def test_concurrent_saves_never_load_a_mix(tmp_path, frame) -> None:
 # ------------------------------------------------------------------ 4. shapes and schema before anything is built
 def test_a_config_asking_for_a_huge_network_is_refused_before_allocating(saved) -> None:
     _, path = saved
-    huge = {"name": "mlp", "params": {"hidden_sizes": [10**9], "activation": "relu", "batch_norm": False, "dropout": 0.0, "init": "he"}}
+    huge = {"name": "mlp", "params": {"hidden_sizes": [10**9], "activation": "relu", "batch_norm": False, "dropout": 0.0, "init": "he",
+                                "linear_skip": True}}
     _edit(path, lambda c: c.update(network=huge, params={**c["params"], "network": huge}))
-    with pytest.raises(ValueError, match=r"tensor 'body.hidden.0.weight' has shape \(4, 2\) in model.safetensors and \(1000000000, 2\)"):
+    with pytest.raises(ValueError, match=r"tensor 'body.network.hidden.0.weight' has shape \(4, 2\) in model.safetensors and \(1000000000, 2\)"):
         load(path)
 
 

@@ -32,7 +32,8 @@ def test_noncrossing_and_api(rng: np.random.Generator) -> None:
     model = DeepQuantileRegressor(quantiles=(0.05, 0.1, 0.5, 0.9, 0.95), **SMALL).fit(X, y)
     X_new = rng.uniform(-6, 6, size=(500, 2))  # far outside the data too
     q = model.predict_quantiles(X_new)
-    assert q.shape == (500, 5) and (np.diff(q, axis=1) > 0).all()
+    # never crossing; far outside the data a linear increment's softplus can round to a tie in float32
+    assert q.shape == (500, 5) and (np.diff(q, axis=1) >= 0).all() and (np.diff(q[:, [0, 4]], axis=1) > 0).all()
     np.testing.assert_array_equal(model.predict(X_new), q[:, 2])  # the median
     np.testing.assert_array_equal(model.predict_interval(X_new, alpha=0.1), q[:, [0, 4]])
     np.testing.assert_array_equal(model.predict_quantiles(X_new, 0.9), q[:, [3]])

@@ -21,7 +21,7 @@ def data(rng):
 
 @pytest.fixture
 def net(data):
-    return DeepRegressor(network=MLP(hidden_sizes=(16,), dropout=0.3, batch_norm=True), max_epochs=10, random_state=0, verbose=0).fit(*data)
+    return DeepRegressor(network=MLP(hidden_sizes=(16,), dropout=0.3, batch_norm=True, linear_skip=False), max_epochs=10, random_state=0, verbose=0).fit(*data)
 
 
 def test_reproducible_with_random_state_and_random_across_seeds(net, data):

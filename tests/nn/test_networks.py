@@ -24,7 +24,7 @@ from deepstat.estimators import (
     DeepRegressor,
     LogisticHazard,
 )
-from deepstat.nn import MLP, NETWORKS, InputSpec, Linear, MLPModule, NetworkConfig, network_from_config, resolve_network
+from deepstat.nn import MLP, NETWORKS, InputSpec, Linear, LinearSkipModule, MLPModule, NetworkConfig, network_from_config, resolve_network
 
 TABULAR = (DeepRegressor, DeepClassifier, DeepQuantileRegressor)
 SURVIVAL = (DeepCoxPH, DeepCoxTimeVarying, DeepAFT, LogisticHazard, DeepHit)
@@ -36,7 +36,7 @@ def test_registry_names_the_table_networks() -> None:
 
 
 def test_mlp_config_builds_the_module_it_describes() -> None:
-    config = MLP(hidden_sizes=(8, 4), activation="tanh", batch_norm=True, dropout=0.1)
+    config = MLP(hidden_sizes=(8, 4), activation="tanh", batch_norm=True, dropout=0.1, linear_skip=False)
     module = config.build(TABLE, 2)
     assert isinstance(module, MLPModule)
     widths = [m.out_features for m in module.modules() if isinstance(m, torch.nn.Linear)]
@@ -44,6 +44,18 @@ def test_mlp_config_builds_the_module_it_describes() -> None:
     assert any(isinstance(m, torch.nn.BatchNorm1d) for m in module.modules())
     assert config.describe(TABLE, 2) == "MLP 3 -> 8 -> 4 -> 2 (tanh)"
     assert config.dropout_rate == pytest.approx(0.1) and not config.is_linear
+
+
+def test_the_default_mlp_adds_a_linear_skip_and_old_configs_do_not() -> None:
+    module = MLP(hidden_sizes=(8,)).build(TABLE, 2)
+    assert isinstance(module, LinearSkipModule) and isinstance(module.network, MLPModule)
+    assert module.linear.in_features == 3 and module.linear.out_features == 2
+    assert MLP(hidden_sizes=(8,)).describe(TABLE, 2) == "MLP 3 -> 8 -> 2 (relu) + linear skip"
+    assert isinstance(MLP(hidden_sizes=()).build(TABLE, 2), MLPModule)  # no hidden layer: just the linear predictor
+    # a network saved before linear_skip existed comes back without it
+    assert network_from_config({"name": "mlp", "params": {"hidden_sizes": [8]}}).linear_skip is False
+    with pytest.raises(ValueError, match="`linear_skip` of MLP"):
+        MLP(linear_skip=1).check()
 
 
 def test_linear_is_one_linear_layer_and_the_empty_mlp_is_linear() -> None:
@@ -110,7 +122,7 @@ def test_estimators_default_to_the_mlp_they_document() -> None:
     model = DeepRegressor(max_epochs=1, verbose=0, random_state=0).fit(X, X[:, 0])
     assert model.network_ == MLP(hidden_sizes=(64, 64))
     assert DeepCoxPH._default_network == MLP(hidden_sizes=(32, 32), batch_norm=True, dropout=0.1)
-    assert model._describe_network() == "MLP 3 -> 64 -> 64 -> 2 (relu)"
+    assert model._describe_network() == "MLP 3 -> 64 -> 64 -> 2 (relu) + linear skip"
 
 
 def test_fitting_never_changes_the_users_config() -> None:

@@ -22,7 +22,8 @@ from torch import Tensor
 
 from deepstat.nn import MLP, NETWORKS, InputSpec, NetworkConfig, resolve_network
 from deepstat.nn.heads import DistributionalHead
-from deepstat.train import History, TensorBatches, TrainConfig, fit_module
+from deepstat.nn.skip import LinearSkipModule
+from deepstat.train import History, TensorBatches, TrainConfig, fit_module, split_validation
 from deepstat.utils.config import torch_threads
 from deepstat.utils.validation import resolve_seed
 
@@ -39,6 +40,7 @@ from deepstat.estimators._params import (
 from deepstat.data import TableAdapter
 from deepstat.data.table import check_table
 from deepstat.data.batch import n_rows
+from deepstat.estimators._linear_start import fit_linear_start, network_on_linear_start
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
@@ -251,13 +253,23 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         module = module.to(_DTYPES[self.dtype_])
         self.module_ = module
         train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
-        self.history_: History = fit_module(module, loss, train, self._train_config(), validation=validation)
-        self.n_epochs_ = self.history_.n_epochs
+        config = self._train_config()
         # rows the weights were fitted on, and rows held out for early stopping (the engine's split: ceil(f n))
         n = int(X.shape[0])
         split = validation is None and bool(self.early_stopping_) and float(self.validation_fraction) > 0
         self.n_validation_ = math.ceil(float(self.validation_fraction) * n) if split else (0 if validation is None else len(validation))
         self.n_train_ = n - self.n_validation_ if split else n
+        if isinstance(body, LinearSkipModule):  # the classical model first, on the rows the network is trained on
+            if split:
+                train, validation = split_validation(train, float(self.validation_fraction), torch.Generator().manual_seed(self.seed_))
+            family = getattr(self, "family_", None)
+            n_linear = family.n_location_params if family is not None and loss == family.neg_log_likelihood else n_modelled
+            fit_linear_start(module, loss, train, validation, config, n_linear)
+            with network_on_linear_start(type(self).__name__):
+                self.history_: History = fit_module(module, loss, train, config, validation=validation)
+        else:
+            self.history_ = fit_module(module, loss, train, config, validation=validation)
+        self.n_epochs_ = self.history_.n_epochs
         self.coef_cov_ = None
         if self._standard_errors_apply(loss) and not isinstance(X, EncodedInputs):
             self.coef_cov_ = self._coefficient_covariance(X, y, weight, loss)

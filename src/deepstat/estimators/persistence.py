@@ -246,7 +246,7 @@ def _upgrade_v1(config: dict[str, Any], params: dict[str, Any]) -> None:
     hidden = tuple(flat.get("hidden_sizes", ()))
     network = Linear() if not hidden else MLP(
         hidden_sizes=hidden, activation=flat.get("activation", "relu"), batch_norm=bool(flat.get("batch_norm", False)),
-        dropout=float(flat.get("dropout", 0.0)), init=flat.get("init", "he"),
+        dropout=float(flat.get("dropout", 0.0)), init=flat.get("init", "he"), linear_skip=False,
     )
     params["network"] = network.to_config()
     config["network"] = network.to_config()

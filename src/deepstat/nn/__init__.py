@@ -9,6 +9,7 @@ from deepstat.nn.feedforward import MLP, Linear
 from deepstat.nn.heads import DistributionalHead
 from deepstat.nn.init import INIT_SCHEMES, init_weights
 from deepstat.nn.mlp import MLPModule, MLPModuleConfig
+from deepstat.nn.skip import LinearSkipModule
 from deepstat.nn.networks import NETWORKS, InputSpec, NetworkConfig, network_from_config, register_network, resolve_network
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "Linear",
     "MLPModule",
     "MLPModuleConfig",
+    "LinearSkipModule",
 ]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import nn
 
 from deepstat.nn.mlp import MLPModule, _validate
 from deepstat.nn.networks import InputSpec, NetworkConfig, register_network
+from deepstat.nn.skip import LinearSkipModule
 
 __all__ = ["MLP", "Linear"]
 
@@ -39,6 +40,14 @@ class MLP(NetworkConfig):
         Dropout after each hidden activation (MC dropout needs it > 0).
     init : str, default="he"
         Weight initialisation, one of :data:`deepstat.nn.INIT_SCHEMES`.
+    linear_skip : bool, default=True
+        Add a linear predictor to the network's output, :math:`\eta = W x + b + g(x)`
+        (:class:`~deepstat.nn.skip.LinearSkipModule`). An estimator then fits the linear part
+        first, by maximum likelihood (the classical model, early-stopped on the validation
+        split), and trains the whole from there with the network starting at zero: the fit
+        starts at the classical model and keeps it unless the validation data confirm
+        something better (the combined actuarial neural network of Schelldorfer and
+        Wuethrich, 2019). ``False`` is the plain MLP.
 
     Examples
     --------
@@ -52,23 +61,29 @@ class MLP(NetworkConfig):
     """
 
     name = "mlp"
+    # a model saved before ``linear_skip`` existed holds a plain MLP
+    absent_settings: ClassVar[dict[str, Any]] = {"linear_skip": False}
 
     hidden_sizes: Sequence[int] = (64, 64)
     activation: str | Callable[[], nn.Module] = "relu"
     batch_norm: bool = False
     dropout: float = 0.0
     init: str = "he"
+    linear_skip: bool = True
 
     def check(self, caller: str | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting."""
         where = "MLP" if caller is None else f"MLP (the network of {caller})"
         _validate(where, 1, 1, self.hidden_sizes, self.activation, None, self.batch_norm, self.dropout, self.init, 0.0)
+        if not isinstance(self.linear_skip, bool):
+            raise ValueError(f"`linear_skip` of {where} must be a bool. Got {self.linear_skip!r} instead.")
 
-    def build(self, input_spec: InputSpec, n_outputs: int) -> MLPModule:
-        """An :class:`~deepstat.nn.mlp.MLPModule` from ``input_spec.n_features`` columns to ``n_outputs``."""
+    def build(self, input_spec: InputSpec, n_outputs: int) -> MLPModule | LinearSkipModule:
+        """An :class:`~deepstat.nn.mlp.MLPModule` from ``input_spec.n_features`` columns to ``n_outputs``
+        (inside a :class:`~deepstat.nn.skip.LinearSkipModule` with ``linear_skip`` and hidden layers)."""
         self.check()
         self.check_input(input_spec)
-        return MLPModule(
+        network = MLPModule(
             input_spec.n_features,
             n_outputs,
             tuple(self.hidden_sizes),
@@ -77,6 +92,7 @@ class MLP(NetworkConfig):
             dropout=float(self.dropout),
             init=self.init,
         )
+        return LinearSkipModule(network) if self.linear_skip and not self.is_linear else network
 
     @property
     def is_linear(self) -> bool:
@@ -89,7 +105,8 @@ class MLP(NetworkConfig):
             return "linear predictor"
         widths = [input_spec.n_features, *tuple(self.hidden_sizes), n_outputs]
         activation = self.activation if isinstance(self.activation, str) else getattr(self.activation, "__name__", "custom")
-        return f"MLP {' -> '.join(map(str, widths))} ({activation})"
+        skip = " + linear skip" if self.linear_skip else ""
+        return f"MLP {' -> '.join(map(str, widths))} ({activation}){skip}"
 
     def to_config(self) -> dict[str, Any]:
         """JSON-ready settings; the activation must be given by name to be saved.

@@ -107,10 +107,14 @@ class NetworkConfig:
         Registry key and the short name estimators accept (``network="mlp"``).
     input_kinds : tuple of str
         The :class:`InputSpec` kinds the network reads; ``build`` refuses others.
+    absent_settings : dict of str to value
+        What a setting added after a config was saved means when that config lacks it
+        (:func:`network_from_config`), so that saved models keep their architecture.
     """
 
     name: ClassVar[str] = ""
     input_kinds: ClassVar[tuple[str, ...]] = ("table",)
+    absent_settings: ClassVar[dict[str, Any]] = {}
 
     # ------------------------------------------------------------- scikit-learn parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -208,7 +212,7 @@ def network_from_config(config: Any, source: str = "config") -> NetworkConfig:
     --------
     >>> from deepstat.nn import MLP, network_from_config
     >>> network_from_config(MLP(hidden_sizes=(8,)).to_config())
-    MLP(hidden_sizes=(8,), activation='relu', batch_norm=False, dropout=0.0, init='he')
+    MLP(hidden_sizes=(8,), activation='relu', batch_norm=False, dropout=0.0, init='he', linear_skip=True)
     """
     if not isinstance(config, Mapping) or not isinstance(config.get("name"), str) or not isinstance(config.get("params"), Mapping):
         raise ValueError(f"`network` of {source} must be a mapping with a 'name' and 'params'. Got {config!r:.200} instead.")
@@ -216,7 +220,7 @@ def network_from_config(config: Any, source: str = "config") -> NetworkConfig:
     if name not in NETWORKS:
         raise ValueError(f"`network.name` of {source} must be one of {sorted(NETWORKS)}. Got {name!r:.100} instead.")
     cls = NETWORKS[name]
-    params = dict(config["params"])
+    params = {**cls.absent_settings, **config["params"]}  # settings added since the config was written
     allowed = {f.name for f in fields(cls)}
     unknown = sorted(set(params) - allowed)
     if unknown:

@@ -1,0 +1,169 @@
+r"""The default fit of an MLP with a linear skip: the classical model first, the network on top of it.
+
+``MLP(linear_skip=True)`` (the default network) builds :math:`\eta = W x + b + g(x)`
+(:class:`~deepstat.nn.skip.LinearSkipModule`). Before the network is trained, its linear part is
+fitted alone as the classical model of the same family or loss: the location columns of ``eta``
+linear in ``x``, the other parameters constant (a GLM's dispersion, the Cox model's log-risk
+...), by L-BFGS on the training rows, early-stopped on the validation rows after a first epoch of steps
+(which keeps coefficients finite when the classes are separable). The network's output layer then starts at
+zero, so the whole model starts at the classical fit; with early stopping the starting weights
+are a candidate (the engine's epoch 0), so the deep fit ends at least as good as the classical one
+on the validation rows. This is the combined actuarial neural network (CANN) of Schelldorfer and
+Wuethrich (2019), "Nesting classical actuarial models into neural networks", with the GLM part
+trained further together with the network, as in R's deepregression. When the training rows are
+too few for the linear model (no more distinct rows than coefficients: it would interpolate, and
+its likelihood is unbounded), there is no start: the linear part starts at zero and the network as
+initialised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from deepstat.nn import DistributionalHead, MLPModule
+from deepstat.nn.skip import LinearSkipModule
+from deepstat.train import BatchSource, SubsetBatches, TensorBatches, TrainConfig, TrainingDivergedError, fit_module
+from deepstat.train.engine import NoImprovementWarning
+
+__all__ = ["fit_linear_start", "network_on_linear_start"]
+
+# L-BFGS steps between validation checks of the linear start, and checks without improvement before it stops
+_START_ITERATIONS, _START_PATIENCE, _START_EPOCHS = 5, 5, 200
+
+
+def fit_linear_start(
+    module: DistributionalHead, loss: Any, train: BatchSource, validation: BatchSource | None, config: TrainConfig, n_linear: int
+) -> None:
+    """Fit the linear part of ``module.body`` (a LinearSkipModule) as the classical model and zero its network.
+
+    Parameters
+    ----------
+    module : DistributionalHead
+        The model to be trained, whose body is a :class:`~deepstat.nn.skip.LinearSkipModule`;
+        changed in place.
+    loss : callable
+        The fit's loss, ``loss(eta, target, *, weight=None, reduction="sum")``.
+    train, validation : BatchSource
+        The training rows, and the validation rows (None: no early stopping of the start).
+    config : TrainConfig
+        The fit's settings; the start uses its seed and device, with L-BFGS on the full batch.
+    n_linear : int
+        The leading columns of ``eta`` that are linear in ``x`` in the classical model (the
+        location parameters); the later ones are constants in it.
+    """
+    body = module.body
+    if not isinstance(body, LinearSkipModule):
+        raise TypeError(f"`module.body` of fit_linear_start must be a LinearSkipModule. Got {type(body).__name__} instead.")
+    n_in, n_modelled = body.linear.in_features, body.linear.out_features
+    n_linear = min(int(n_linear), n_modelled)
+    if _n_distinct_rows(train) <= n_in + 1:  # the linear model interpolates: its MLE does not exist (a scale -> 0)
+        with torch.no_grad():
+            body.linear.weight.zero_()
+            body.linear.bias.zero_()
+        return
+    # in float64 whatever the network's precision: L-BFGS's line search can overflow float32 (a scale -> 0)
+    start = DistributionalHead(
+        MLPModule(n_in, n_linear, ()), module.n_params, n_linear, module.offset.tolist(), module.scale.tolist(),
+        data_offset=module.data_offset,
+    ).double()
+    with torch.no_grad():
+        start.body.output_layer.weight.zero_()  # from the intercept-only fit
+        start.body.output_layer.bias.zero_()
+    settings = dataclasses.replace(
+        config, optimizer="lbfgs", lr=1.0, lbfgs_max_iter=_START_ITERATIONS, penalty="none", alpha=0.0,
+        early_stopping=validation is not None, patience=_START_PATIENCE, max_epochs=_START_EPOCHS, lr_schedule="none",
+        clip_grad_norm=None, verbose=0, checkpoint_dir=None, resume=False, tol=None,
+        grad_tol=1e-7,
+    )
+    with warnings.catch_warnings():  # the start's own convergence is not the user's concern: the fit goes on from it
+        warnings.simplefilter("ignore")
+        try:
+            # one epoch of L-BFGS steps first: the zero weights (the intercept-only model) are not a
+            # candidate of the early stopping that follows (a few validation rows, as on spector's 32,
+            # would otherwise often prefer them to any fitted slope)
+            first = dataclasses.replace(settings, early_stopping=False, max_epochs=1)
+            fit_module(start, loss, _float64(train), first)
+            fit_module(start, loss, _float64(train), settings, validation=None if validation is None else _float64(validation))
+        except TrainingDivergedError:  # the start keeps its best weights
+            pass
+    start = start.to(body.linear.weight.dtype)
+    with torch.no_grad():
+        body.linear.weight.zero_()
+        body.linear.bias.zero_()
+        body.linear.weight[:n_linear] = start.body.output_layer.weight
+        body.linear.bias[:n_linear] = start.body.output_layer.bias
+        if start.constants is not None:  # constants of the classical model: the body's later columns, then the head's
+            constants = start.constants.detach()
+            body.linear.bias[n_linear:] = constants[: n_modelled - n_linear]
+            if module.constants is not None:
+                module.constants.copy_(constants[n_modelled - n_linear :])
+    body.start_network_at_zero()
+
+
+@contextlib.contextmanager
+def network_on_linear_start(estimator: str) -> Iterator[None]:
+    """Say what "no improvement" means for a fit that started at the linear model.
+
+    The engine's :class:`~deepstat.train.engine.NoImprovementWarning` speaks of starting weights;
+    here they are the classical linear fit, and keeping them is the answer to "does the network
+    add anything to the linear model?" (no, on these validation rows). Other warnings pass through.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, NoImprovementWarning):
+            warnings.warn_explicit(
+                NoImprovementWarning(
+                    f"The network of {estimator} did not improve on the linear model it started from (the classical fit "
+                    "of the same family, fitted first) on the validation rows: the fitted model is that linear model. "
+                    "The inputs may act linearly, or the data be too few for the network; "
+                    "network='linear' fits the linear model alone, with standard errors."
+                ),
+                NoImprovementWarning, w.filename, w.lineno,
+            )
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def _n_distinct_rows(train: BatchSource) -> int:
+    """The number of distinct input rows of positive weight: the design's rank is at most this.
+
+    Counted on the rows themselves, so that a row of weight k and k copies of it count once (a fit
+    with weights is the fit on repeated rows, scikit-learn's sample-weight equivalence).
+    """
+    batch = train.take(torch.arange(len(train)))
+    x = batch.inputs
+    if not isinstance(x, Tensor) or x.ndim != 2:
+        return len(train)
+    if batch.weight is not None:
+        x = x[batch.weight > 0]
+    if x.shape[0] > 10 * (x.shape[1] + 1):  # plainly more than enough: skip the sort
+        return int(x.shape[0])
+    return int(torch.unique(x, dim=0).shape[0])
+
+
+def _to_float64(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value.double() if value.is_floating_point() else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_to_float64(v) for v in value)
+    if dataclasses.is_dataclass(value):  # a SurvivalTarget: its float fields
+        return dataclasses.replace(value, **{f.name: _to_float64(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
+
+
+def _float64(source: BatchSource) -> BatchSource:
+    """The same rows with float64 inputs and targets (a TensorBatches, or a subset of one)."""
+    if isinstance(source, SubsetBatches):
+        return SubsetBatches(_float64(source.source), source.index)
+    if isinstance(source, TensorBatches):
+        return TensorBatches(_to_float64(source.inputs), _to_float64(source.target), source.weight)
+    raise TypeError(f"`train` of fit_linear_start must be a TensorBatches or a subset of one. Got {type(source).__name__} instead.")

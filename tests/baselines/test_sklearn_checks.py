@@ -10,10 +10,10 @@ import warnings
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline
+from deepstat.baselines import GLMBaseline, MultinomialLogitBaseline, QuantRegBaseline
 
 
-@parametrize_with_checks([GLMBaseline(), MultinomialLogitBaseline()])
+@parametrize_with_checks([GLMBaseline(), MultinomialLogitBaseline(), QuantRegBaseline()])
 def test_sklearn_contract(estimator, check) -> None:
     with warnings.catch_warnings():
         # statsmodels warns about separation and singular designs on scikit-learn's tiny data sets

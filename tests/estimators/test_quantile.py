@@ -2,13 +2,96 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
 
 from deepstat.datasets import load
 from deepstat.estimators import DeepQuantileRegressor, load as load_model
+from deepstat.losses import QuantileCrossingWarning
 from deepstat.nn import MLP
+
+LEVELS = (0.1, 0.5, 0.9)
+
+
+def _engel():
+    frame = sm.datasets.engel.load_pandas().data  # Koenker & Bassett (1982): 235 Belgian households
+    return frame[["income"]], frame["foodexp"].to_numpy()
+
+
+def _pinball(y, q, tau, weight=None):
+    """Summed pinball loss of predictions ``q`` at level ``tau`` (Koenker & Bassett's check function)."""
+    e = y - q
+    return float(np.sum((1.0 if weight is None else weight) * np.maximum(tau * e, (tau - 1.0) * e)))
+
+
+def test_default_linear_fit_is_quantreg_at_every_level() -> None:
+    # reference: statsmodels QuantReg at each level on engel; DEFAULT settings, three levels in one model (issue 11 item 1)
+    X, y = _engel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QuantileCrossingWarning)  # engel's three lines do not cross on its incomes
+        model = DeepQuantileRegressor(quantiles=LEVELS, network="linear", verbose=0).fit(X, y)
+    assert (model.optimizer_, model.noncrossing_, model.dtype_, model.early_stopping_) == ("linprog", False, "float64", False)
+    coef, q = model.linear_coefficients(), model.predict_quantiles(X)
+    design = sm.add_constant(X.to_numpy())
+    for j, tau in enumerate(LEVELS):
+        ref = sm.QuantReg(y, design).fit(q=tau)
+        np.testing.assert_allclose(coef.loc[f"q{tau:g}"].to_numpy(), ref.params, rtol=1e-4)
+        ours, theirs = _pinball(y, q[:, j], tau), _pinball(y, ref.fittedvalues, tau)
+        assert ours <= theirs * (1 + 1e-12)  # the exact minimum: never above the IRLS solution
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8)
+    mean = sum(_pinball(y, q[:, j], tau) for j, tau in enumerate(LEVELS)) / len(y)
+    np.testing.assert_allclose(model.history_.best_loss, mean, rtol=1e-12)
+
+
+def test_linear_programme_weights_are_repeated_rows(rng: np.random.Generator) -> None:
+    # reference: the same fit on rows repeated w times (STYLE 8.3), and QuantReg on those rows
+    X, y = _engel()
+    w = rng.integers(0, 4, size=len(y)).astype(float)  # zero weights drop rows
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    weighted = DeepQuantileRegressor(quantiles=LEVELS, network="linear", verbose=0).fit(X, y, sample_weight=w)
+    repeated = DeepQuantileRegressor(quantiles=LEVELS, network="linear", verbose=0).fit(X.iloc[rows], y[rows])
+    np.testing.assert_allclose(weighted.linear_coefficients(), repeated.linear_coefficients(), rtol=1e-8)
+    for tau in LEVELS:
+        ref = sm.QuantReg(y[rows], sm.add_constant(X.to_numpy()[rows])).fit(q=tau).params
+        np.testing.assert_allclose(weighted.linear_coefficients().loc[f"q{tau:g}"], ref, rtol=1e-4)
+
+
+def test_crossing_quantiles_warn_and_noncrossing_orders_them(rng: np.random.Generator) -> None:
+    # a wide group at x=0, a narrow one at x=1 and 4 rows at x=2: the 0.1 and 0.9 lines through the two large
+    # groups cross before x=2 (QuantReg's fitted values there: 6.41 and -9.92)
+    X = np.repeat([0.0, 1.0, 2.0], [100, 100, 4])[:, None]
+    y = np.where(X[:, 0] == 0, 10.0, 1.0) * rng.normal(size=204) * (X[:, 0] < 2)
+    with pytest.warns(QuantileCrossingWarning, match=r"cross on 4 of 204 training rows"):
+        DeepQuantileRegressor(quantiles=(0.1, 0.9), network="linear", verbose=0).fit(X, y)
+    ordered = DeepQuantileRegressor(quantiles=(0.1, 0.9), network="linear", noncrossing=True, max_epochs=20, verbose=0,
+                                    random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QuantileCrossingWarning)
+        ordered.fit(X, y)
+    assert ordered.optimizer_ == "adam" and (np.diff(ordered.predict_quantiles(X), axis=1) > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [(dict(network=MLP(hidden_sizes=(4,))), "a linear network"), (dict(network="linear", penalty="l1", alpha=0.1), 'penalty="none"'),
+     (dict(network="linear", noncrossing=True), "noncrossing=False"), (dict(network="linear", early_stopping=True), "no early stopping")],
+)
+def test_linprog_only_for_a_linear_programme(rng: np.random.Generator, settings, match: str) -> None:
+    with pytest.raises(ValueError, match=f"`optimizer` of DeepQuantileRegressor may be 'linprog' only with {match}"):
+        DeepQuantileRegressor(optimizer="linprog", verbose=0, **settings).fit(rng.normal(size=(30, 1)), rng.normal(size=30))
+
+
+def test_linear_programme_fit_round_trips(tmp_path) -> None:
+    X, y = _engel()
+    model = DeepQuantileRegressor(quantiles=LEVELS, network="linear", random_state=0, verbose=0).fit(X, y)
+    model.save(tmp_path / "m")
+    back = load_model(tmp_path / "m")
+    assert (back.optimizer_, back.noncrossing_) == ("linprog", False) and back.get_params() == model.get_params()
+    np.testing.assert_array_equal(back.predict_quantiles(X), model.predict_quantiles(X))
+    np.testing.assert_array_equal(back.linear_coefficients(), model.linear_coefficients())
 
 LINEAR = dict(network="linear", noncrossing=False, optimizer="adam", lr=1e-2, batch_size=None, max_epochs=3000,
               lr_schedule="cosine", early_stopping=False, dtype="float64", random_state=0, verbose=0)

@@ -8,6 +8,7 @@ GLMBaseline(family='negative_binomial')
 from deepstat.baselines.base import StatsmodelsBaseline
 from deepstat.baselines.glm import GLM_FAMILIES, GLMBaseline
 from deepstat.baselines.multinomial import MultinomialLogitBaseline
+from deepstat.baselines.quantile import QuantRegBaseline
 from deepstat.baselines.registry import BASELINE_FAMILIES, baseline_for
 from deepstat.baselines.survival import CoxPHBaseline, KaplanMeierBaseline
 
@@ -18,6 +19,7 @@ __all__ = [
     "GLMBaseline",
     "KaplanMeierBaseline",
     "MultinomialLogitBaseline",
+    "QuantRegBaseline",
     "StatsmodelsBaseline",
     "baseline_for",
 ]

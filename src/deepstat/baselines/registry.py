@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from deepstat.baselines.glm import GLMBaseline
 from deepstat.baselines.multinomial import MultinomialLogitBaseline
+from deepstat.baselines.quantile import QuantRegBaseline
 from deepstat.families import FAMILIES, Family
 
 __all__ = ["BASELINE_FAMILIES", "baseline_for"]
@@ -22,13 +25,15 @@ BASELINE_FAMILIES: dict[str, str] = {
 }
 
 
-def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBaseline:
-    """An unfitted classical baseline for a deep model's family.
+def baseline_for(family_name: Any) -> GLMBaseline | MultinomialLogitBaseline | QuantRegBaseline:
+    """An unfitted classical baseline for a deep model's family (or for a quantile model).
 
     Parameters
     ----------
-    family_name : str or Family
-        A family name (a key of ``deepstat.families.FAMILIES``) or a fitted model's ``family_``.
+    family_name : str, Family or a quantile model
+        A family name (a key of ``deepstat.families.FAMILIES``) or a fitted model's ``family_``;
+        ``"quantile"``, or a model with ``quantiles`` (a ``DeepQuantileRegressor``), for linear
+        quantile regression at the default or that model's levels.
 
     Returns
     -------
@@ -36,7 +41,8 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
         normal, laplace, student_t -> ``GLMBaseline("normal")`` (the linear model);
         poisson -> ``GLMBaseline("poisson")``; negative_binomial -> ``GLMBaseline("negative_binomial")``;
         gamma, exponential -> ``GLMBaseline("gamma")`` (the exponential is the gamma with shape 1);
-        bernoulli -> ``GLMBaseline("bernoulli")``; categorical -> ``MultinomialLogitBaseline()``.
+        bernoulli -> ``GLMBaseline("bernoulli")``; categorical -> ``MultinomialLogitBaseline()``;
+        "quantile" -> ``QuantRegBaseline()``; a quantile model -> ``QuantRegBaseline(quantiles=model.quantiles)``.
 
     Raises
     ------
@@ -55,7 +61,14 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
     GLMBaseline(family='gamma')
     >>> baseline_for("categorical")
     MultinomialLogitBaseline()
+    >>> from deepstat.estimators import DeepQuantileRegressor
+    >>> baseline_for(DeepQuantileRegressor(quantiles=(0.25, 0.75)))
+    QuantRegBaseline(quantiles=(0.25, 0.75))
     """
+    if not isinstance(family_name, (str, Family, type)) and hasattr(family_name, "quantiles"):
+        return QuantRegBaseline(quantiles=tuple(family_name.quantiles))
+    if family_name == "quantile":
+        return QuantRegBaseline()
     if isinstance(family_name, Family):
         family_name = family_name.name
     if not isinstance(family_name, str):

@@ -228,7 +228,8 @@ def _restore_settings(estimator: Any, settings: Any, params: dict[str, Any], sou
     """The fitted meaning of the "auto" settings (saves before they existed hold the settings themselves)."""
     if settings is None:
         settings = {"optimizer": params.get("optimizer"), "early_stopping": params.get("early_stopping"), "dtype": params.get("dtype")}
-    optimizers = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs")
+    # "linprog": DeepQuantileRegressor's exact linear-programme fit of a linear predictor
+    optimizers = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lbfgs", "linprog")
     if set(settings) != {"optimizer", "early_stopping", "dtype"}:
         raise ValueError(f"`settings` of {source} must hold optimizer, early_stopping and dtype. Got {sorted(settings)!r:.100} instead.")
     if settings["optimizer"] not in optimizers:

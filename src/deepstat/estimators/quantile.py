@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
+import warnings
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -12,33 +14,49 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from deepstat.estimators._params import validate_params, store_params
-from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS
+from deepstat.estimators._params import Options, validate_params, store_params
+from deepstat.estimators._quantile_api import QuantilePredictionMixin
+from deepstat.estimators._quantile_lp import pinball_objective, quantile_regression_lp
+from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES
 from deepstat.estimators.regressor import DeepRegressor, robust_location_scale
-from deepstat.nn import NetworkConfig
+from deepstat.nn import InputSpec, NetworkConfig
+from deepstat.nn.heads import DistributionalHead
 from deepstat.families.estimation import weighted_quantile
-from deepstat.losses import PinballLoss, check_quantiles
+from deepstat.losses import PinballLoss, QuantileCrossingWarning, check_quantiles
+from deepstat.train import History
+from deepstat.utils.config import torch_threads
+from deepstat.utils.validation import resolve_seed
 
 __all__ = ["DeepQuantileRegressor"]
 
 
-class DeepQuantileRegressor(DeepRegressor):
+class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     r"""A neural network predicting several conditional quantiles at once (pinball loss).
 
     One network emits ``m = len(quantiles)`` outputs per row and is fitted by the pinball loss
     summed over the levels, :math:`\sum_i w_i \sum_j \rho_{\tau_j}(y_i - q_j(x_i))`. With
     ``noncrossing=True`` the outputs are a base quantile plus softplus increments
     (:func:`deepstat.losses.noncrossing_quantiles`), so the predicted quantiles never cross.
-    With ``network="linear"`` and ``noncrossing=False`` each level is a linear quantile
-    regression (Koenker & Bassett 1978), fitted jointly.
+    With ``network="linear"`` (and the default settings) each level is the classical linear
+    quantile regression (Koenker & Bassett 1978), solved exactly as a linear programme: the
+    coefficients of statsmodels' ``QuantReg`` at every level, from one ``fit``.
 
     Parameters
     ----------
     quantiles : sequence of float, default=(0.1, 0.5, 0.9)
         Strictly increasing levels in (0, 1).
-    noncrossing : bool, default=True
-        Enforce ordered quantiles by construction.
-    network, standardize, optimizer, lr, batch_size,
+    noncrossing : bool or "auto", default="auto"
+        Enforce ordered quantiles by construction. "auto": False for the linear predictor (the
+        classical model fits each level on its own), True otherwise. Without it, fitted quantiles
+        that cross on the training rows raise a
+        :class:`~deepstat.losses.QuantileCrossingWarning`.
+    optimizer : str, default="auto"
+        As in :class:`DeepRegressor`, plus "linprog": the exact minimum-pinball fit of a linear
+        predictor, one linear programme per level (the dual of Koenker & Bassett's problem, by
+        HiGHS through ``scipy.optimize.linprog``); ``lr``, ``batch_size``, ``max_epochs`` and the
+        schedule do not apply to it. "auto": "linprog" for ``network="linear"`` without
+        non-crossing outputs, a penalty or early stopping; "adam" otherwise.
+    network, standardize, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepRegressor`.
@@ -53,7 +71,8 @@ class DeepQuantileRegressor(DeepRegressor):
     Notes
     -----
     The network starts at the unconditional empirical quantiles of ``y`` and learns on the scale
-    of its MAD. There is no predictive distribution: ``predict_distribution``, ``sample`` and
+    of its MAD. With ``optimizer_ == "linprog"`` the history holds one record, the minimum mean
+    pinball loss (summed over the levels). There is no predictive distribution: ``predict_distribution``, ``sample`` and
     ``log_likelihood`` raise; ``predict_quantiles`` answers the fitted levels only.
 
     Examples
@@ -76,15 +95,20 @@ class DeepQuantileRegressor(DeepRegressor):
     loss = None
     loss_params = None
     heteroscedastic = True
-    # pinball losses are not smooth: L-BFGS stalls on them, so "auto" keeps Adam for the linear model too
+    # pinball losses are not smooth: L-BFGS stalls on them; the linear model's classical fit is a linear
+    # programme instead (optimizer_ = "linprog", _resolve_settings below), and it has no observed information
     _linear_is_classical = False
 
-    _constraints = {**COMMON_CONSTRAINTS, "noncrossing": [BOOL]}
+    _constraints = {
+        **COMMON_CONSTRAINTS,
+        "noncrossing": [BOOL, Options(frozenset({"auto"}))],
+        "optimizer": [Options(COMMON_CONSTRAINTS["optimizer"][0].values | {"linprog"})],
+    }
 
     def __init__(
         self,
         quantiles: Sequence[float] = (0.1, 0.5, 0.9),
-        noncrossing: bool = True,
+        noncrossing: bool | str = "auto",
         network: str | NetworkConfig = "mlp",
         standardize: bool = True,
         optimizer: str = "auto",
@@ -124,7 +148,13 @@ class DeepQuantileRegressor(DeepRegressor):
         Raises
         ------
         ValueError
-            If ``quantiles`` are outside (0, 1), unsorted or repeated.
+            If ``quantiles`` are outside (0, 1), unsorted or repeated, or ``optimizer="linprog"``
+            is asked for a fit that is not a linear programme.
+
+        Warns
+        -----
+        QuantileCrossingWarning
+            If, without non-crossing outputs, the fitted quantiles cross on a training row.
         """
         validate_params(self, self._constraints)
         levels = check_quantiles(self.quantiles, type(self).__name__)
@@ -137,14 +167,92 @@ class DeepQuantileRegressor(DeepRegressor):
         validation = self._eval_batches(eval_set)
         self.quantiles_ = levels
         offset, scale, self.increment_scale_ = self._start(y_t.double(), None if w_t is None else w_t.double(), levels)
-        self.loss_ = PinballLoss(levels, noncrossing=bool(self.noncrossing), increment_scale=self.increment_scale_)
-        self._fit_network(X_t, y_t, w_t, validation, len(levels), self.loss_, offset, scale)
+        self.loss_ = PinballLoss(levels, noncrossing=self.noncrossing_, increment_scale=self.increment_scale_)
+        if self.optimizer_ == "linprog":
+            self._fit_linear_programme(X_t, y_t, w_t, levels, offset, scale)
+        else:
+            self._fit_network(X_t, y_t, w_t, validation, len(levels), self.loss_, offset, scale)
+        if not self.noncrossing_:
+            self._warn_if_crossing(X_t)
         return self
 
+    def _resolve_settings(self, network: NetworkConfig) -> None:
+        """``noncrossing_`` and the "auto" settings: the linear programme for a plain linear predictor."""
+        caller = type(self).__name__
+        self.noncrossing_ = (not network.is_linear) if self.noncrossing == "auto" else bool(self.noncrossing)
+        problems = [
+            why for why, bad in (
+                ("a linear network", not network.is_linear),
+                ("noncrossing=False (non-crossing outputs are not linear)", self.noncrossing_),
+                ('penalty="none"', self.penalty != "none"),
+                ("no early stopping (the programme uses every row)", self.early_stopping is True),
+            ) if bad
+        ]
+        if self.optimizer == "linprog" and problems:
+            raise ValueError(
+                f"`optimizer` of {caller} may be 'linprog' only with " + ", ".join(problems) + ". Got optimizer='linprog' "
+                f"with network={network!r}, noncrossing={self.noncrossing!r}, penalty={self.penalty!r}, "
+                f"early_stopping={self.early_stopping!r} instead; use optimizer='adam'."
+            )
+        if self.optimizer in ("auto", "linprog") and not problems:
+            self.optimizer_, self.early_stopping_ = "linprog", False
+            self.dtype_ = "float64" if self.dtype == "auto" else self.dtype
+            return
+        super()._resolve_settings(network)
+
+    def _fit_linear_programme(
+        self, X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None, levels: tuple[float, ...],
+        offset: torch.Tensor, scale: torch.Tensor,
+    ) -> None:
+        """The exact minimum-pinball linear predictor, level by level, written into the head's weights."""
+        self.seed_ = resolve_seed(self.random_state)
+        n, n_in = int(X.shape[0]), int(X.shape[1])
+        self.input_spec_ = InputSpec("table", n_in, (n_in,))
+        self.network_.check_input(self.input_spec_, type(self).__name__)
+        m = len(levels)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed_)
+            body = self.network_.build(self.input_spec_, m)
+        design = np.column_stack([np.ones(n), X.double().numpy()])  # the encoded (standardised) columns
+        y64 = y.double().numpy()
+        w64 = None if weight is None else weight.double().numpy()
+        start = time.perf_counter()
+        beta = np.stack([quantile_regression_lp(design, y64, tau, w64) for tau in levels])  # (m, 1 + n_in)
+        elapsed = time.perf_counter() - start
+        o, s = offset.double(), scale.double()
+        coef = torch.as_tensor(beta, dtype=torch.float64)
+        # in the fitted dtype first: weights copied into a float32 layer would be rounded
+        self.module_ = DistributionalHead(body, m, m, o.tolist(), s.tolist()).to(_DTYPES[self.dtype_])
+        layer = self.module_.body.output_layer
+        with torch.no_grad():  # eta_j = o_j + s_j (W_j z + b_j) must equal beta_j0 + beta_j' z
+            layer.weight.copy_(coef[:, 1:] / s[:, None])
+            layer.bias.copy_((coef[:, 0] - o) / s)
+        total = sum(pinball_objective(design, y64, b, tau, w64) for b, tau in zip(beta, levels))
+        mean = total / (n if w64 is None else float(w64.sum()))
+        record = {"epoch": 1, "train_loss": mean, "val_loss": math.nan, "lr": math.nan, "time": elapsed}
+        self.history_ = History([record], best_epoch=1, best_loss=mean)
+        self.n_epochs_, self.n_train_, self.n_validation_, self.coef_cov_ = 1, n, 0, None
+
+    def _warn_if_crossing(self, X: Any) -> None:
+        """A QuantileCrossingWarning when a lower level's fitted quantile exceeds a higher level's on a training row."""
+        self.module_.eval()
+        with torch.no_grad(), torch_threads():
+            q = self.loss_.quantile_predictions(self._module_eta(X)).double().cpu().numpy()  # (n, m)
+        tolerance = 1e-9 * self.increment_scale_  # rounding of exactly tied fits is not a crossing
+        crossed = (np.diff(q, axis=1) < -tolerance).any(axis=1)
+        if crossed.any():
+            warnings.warn(
+                f"The fitted quantiles of {type(self).__name__} cross on {int(crossed.sum())} of {q.shape[0]} training rows "
+                "(a lower level above a higher one). Use noncrossing=True for ordered quantiles, or fewer, wider-spaced levels.",
+                QuantileCrossingWarning,
+                stacklevel=3,
+            )
+
     def _restore_fitted(self) -> None:
-        """Rebuild ``quantiles_`` and ``loss_`` from the hyperparameters (after loading a saved model)."""
+        """Rebuild ``quantiles_``, ``noncrossing_`` and ``loss_`` from the hyperparameters (after loading a saved model)."""
         self.quantiles_ = check_quantiles(self.quantiles, type(self).__name__)
-        self.loss_ = PinballLoss(self.quantiles_, noncrossing=bool(self.noncrossing), increment_scale=self.increment_scale_)
+        self.noncrossing_ = (not self.network_.is_linear) if self.noncrossing == "auto" else bool(self.noncrossing)
+        self.loss_ = PinballLoss(self.quantiles_, noncrossing=self.noncrossing_, increment_scale=self.increment_scale_)
 
     def _start(self, y: torch.Tensor, weight: torch.Tensor | None, levels: tuple[float, ...]) -> tuple[torch.Tensor, torch.Tensor, float]:
         """Head offset, head scale and increment scale, so that the network starts at the empirical quantiles.
@@ -159,7 +267,7 @@ class DeepQuantileRegressor(DeepRegressor):
         # weighted step quantiles: a weight of 2 starts the fit where a duplicated row does
         q = weighted_quantile(y, w, torch.as_tensor(levels, dtype=torch.float64)).numpy()
         scale = np.full(len(levels), spread)
-        if self.noncrossing:
+        if self.noncrossing_:
             gaps = np.maximum(np.diff(q) / spread, 1e-3)
             q = np.concatenate([q[:1], gaps + np.log(-np.expm1(-gaps))])  # softplus^{-1}(gap / spread)
             scale[1:] = 1.0
@@ -187,86 +295,8 @@ class DeepQuantileRegressor(DeepRegressor):
         check_is_fitted(self, "module_")
         return self.loss_.quantile_predictions(self._eta(X)).detach().cpu().numpy().astype(np.float64)
 
-    def _columns(self, q: Any, caller: str) -> list[int]:
-        check_is_fitted(self, "quantiles_")
-        levels = np.atleast_1d(np.asarray(q, dtype=np.float64))
-        fitted = np.asarray(self.quantiles_)
-        cols = []
-        for level in levels:
-            hits = np.flatnonzero(np.isclose(fitted, level, rtol=0.0, atol=1e-9))
-            if hits.size == 0:
-                raise ValueError(
-                    f"`q` of {type(self).__name__}.{caller} must be among the fitted levels {list(self.quantiles_)}. "
-                    f"Got {float(level)!r} instead. Refit with quantiles=... including it."
-                )
-            cols.append(int(hits[0]))
-        return cols
-
-    def predict_quantiles(self, X: Any, q: float | Sequence[float] | np.ndarray | None = None) -> np.ndarray:
-        """Predicted quantiles at fitted levels (no interpolation between levels).
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        q : float or sequence of float, optional
-            Levels among ``quantiles_``; ``None`` gives all fitted levels.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_levels)
-
-        Raises
-        ------
-        ValueError
-            If a level was not fitted (the message lists the fitted ones).
-        """
-        cols = list(range(len(self.quantiles_))) if q is None else self._columns(q, "predict_quantiles")
-        return self._quantile_matrix(X)[:, cols]
-
-    def predict_interval(self, X: Any, alpha: float = 0.2) -> np.ndarray:
-        """Central ``1 - alpha`` interval from the fitted levels ``alpha/2`` and ``1 - alpha/2``.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        alpha : float in (0, 1), default=0.2
-            Miscoverage; the default matches the default levels (0.1, 0.9).
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 2)
-
-        Raises
-        ------
-        ValueError
-            If ``alpha`` is outside (0, 1) or either level was not fitted.
-        """
-        if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
-            raise ValueError(f"`alpha` of {type(self).__name__}.predict_interval must be a float in (0, 1). Got {alpha!r} instead.")
-        check_is_fitted(self, "quantiles_")
-        fitted = np.asarray(self.quantiles_)
-        for level in (alpha / 2, 1 - alpha / 2):
-            if not np.isclose(fitted, level, rtol=0.0, atol=1e-9).any():
-                raise ValueError(
-                    f"`alpha` of {type(self).__name__}.predict_interval must match the fitted levels "
-                    f"{list(self.quantiles_)}: alpha/2 = {alpha / 2:g} and 1 - alpha/2 = {1 - alpha / 2:g} are both needed. "
-                    f"Got alpha={alpha!r} instead; refit with quantiles including them."
-                )
-        return self.predict_quantiles(X, [alpha / 2, 1 - alpha / 2])
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The fitted quantile whose level is closest to 0.5 (the median when 0.5 is fitted; the lower on ties).
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self, "quantiles_")
-        j = int(np.argmin([abs(t - 0.5) for t in self.quantiles_]))
-        return self._quantile_matrix(X)[:, j]
-
     def linear_coefficients(self) -> pd.DataFrame:
-        """Per-level coefficients of a linear model (``network="linear"``, ``noncrossing=False``).
+        """Per-level coefficients of a linear model (``network="linear"``, without non-crossing outputs).
 
         Returns
         -------
@@ -280,19 +310,10 @@ class DeepQuantileRegressor(DeepRegressor):
             If the network has hidden layers or ``noncrossing=True`` (the outputs are increments).
         """
         check_is_fitted(self, "module_")
-        if self.noncrossing:
+        if self.noncrossing_:
             raise ValueError(
                 "`noncrossing` of DeepQuantileRegressor must be False for linear_coefficients: with non-crossing "
-                "outputs the network's outputs are softplus increments, not quantiles. Got True instead."
+                f"outputs the network's outputs are softplus increments, not quantiles. Got {self.noncrossing!r} instead."
             )
         table = super().linear_coefficients()
         return table.set_axis([f"q{t:g}" for t in self.quantiles_], axis=0)
-
-    def _require_family(self, method: str) -> Any:
-        check_is_fitted(self, "module_")
-        raise ValueError(
-            f"{type(self).__name__}.{method} needs a likelihood family; a quantile regression defines quantiles "
-            "only. Use predict_quantiles / predict_interval, or DeepRegressor(family=...)."
-        )
-
-

@@ -20,6 +20,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from deepstat.metrics import diebold_mariano
+from deepstat.evaluation.quantile import check_same_levels, is_quantile_model, pinball_scores, quantile_scores
 from deepstat.evaluation.result import ComparisonResult
 from deepstat.evaluation.scores import evaluate, log_scores
 from deepstat.evaluation.splits import _check_alpha, _splits, _take
@@ -124,6 +125,13 @@ def compare(
     Survival models (deep survival estimators, ``CoxPHBaseline``, ``KaplanMeierBaseline``) are
     compared by :func:`~deepstat.evaluation.compare_survival` instead: event-stratified
     splits, Harrell's and Uno's C and the integrated Brier score with bootstrap intervals.
+    Quantile models (``DeepQuantileRegressor``, ``QuantRegBaseline``, all with the same levels)
+    are scored by the pinball loss instead (:mod:`deepstat.evaluation.quantile`): ``pinball``
+    (per observation the mean over the levels), ``pinball_q{tau}``, the coverage and width of the
+    interval between the outer levels, and ``tests`` with columns ``model, reference, metric,
+    difference, statistic, pvalue`` (the model's mean pinball loss minus the reference's: negative
+    is better; the paired Diebold-Mariano test). ``log_scores`` then holds the per-observation
+    pinball losses.
 
     Parameters
     ----------
@@ -224,6 +232,12 @@ def compare(
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != (n,):
             raise ValueError(f"`sample_weight` of {caller} must have shape ({n},). Got shape {sample_weight.shape} instead.")
+    if any(is_quantile_model(m) for m in named.values()):  # scored by the pinball loss (evaluation/quantile.py)
+        from deepstat.evaluation.quantile import run_quantile_comparison
+
+        check_same_levels(named, caller)
+        return run_quantile_comparison(named, X, y, cv=cv, test_size=test_size, random_state=int(random_state),
+                                       reference=reference, sample_weight=sample_weight, is_baseline=_is_baseline)
     splits = _splits(n, np.asarray(y), classifier, cv, test_size, int(random_state))
 
     rows: list[dict[str, Any]] = []
@@ -355,6 +369,15 @@ def compare_fitted(
         )
     rows: list[dict[str, Any]] = []
     pooled = {}
+    if any(is_quantile_model(m) for m in named.values()):  # scored by the pinball loss (evaluation/quantile.py)
+        from deepstat.evaluation.quantile import assemble_quantiles
+
+        check_same_levels(named, caller)
+        for name, model in named.items():
+            rows += [{"model": name, "split": 0, "metric": k, "value": v} for k, v in quantile_scores(model, X_test, y_test).items()]
+            pooled[name] = pinball_scores(model, X_test, y_test)
+        levels = tuple(np.atleast_1d(next(iter(named.values())).quantiles_))
+        return assemble_quantiles(rows, pooled, np.zeros(n, dtype=np.int64), list(named), reference, levels)
     for name, model in named.items():
         for metric, value in evaluate(model, X_test, y_test, alpha=float(alpha)).items():
             rows.append({"model": name, "split": 0, "metric": metric, "value": float(value)})

@@ -15,7 +15,7 @@ from deepstat.losses.imbalance import (
     focal_loss,
     weighted_cross_entropy,
 )
-from deepstat.losses.quantile import PinballLoss, check_quantiles, noncrossing_quantiles, pinball_loss
+from deepstat.losses.quantile import PinballLoss, QuantileCrossingWarning, check_quantiles, noncrossing_quantiles, pinball_loss
 from deepstat.losses.registry import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, make_regression_loss
 from deepstat.losses.robust import (
     BarronAdaptiveLoss,
@@ -52,6 +52,7 @@ __all__ = [
     "check_quantiles",
     "noncrossing_quantiles",
     "PinballLoss",
+    "QuantileCrossingWarning",
     "weighted_cross_entropy",
     "cost_sensitive_cross_entropy",
     "cost_weights",

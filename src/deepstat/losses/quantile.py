@@ -13,7 +13,11 @@ from torch import Tensor, nn
 
 from deepstat.losses._common import Reduction, reduce_loss
 
-__all__ = ["pinball_loss", "check_quantiles", "noncrossing_quantiles", "PinballLoss"]
+__all__ = ["pinball_loss", "check_quantiles", "noncrossing_quantiles", "PinballLoss", "QuantileCrossingWarning"]
+
+
+class QuantileCrossingWarning(UserWarning):
+    """Fitted quantiles cross: a lower level's quantile lies above a higher level's for some rows."""
 
 
 def check_quantiles(quantiles: float | Sequence[float], caller: str) -> tuple[float, ...]:

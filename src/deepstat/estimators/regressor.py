@@ -134,7 +134,8 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     module_, family_, history_, preprocessor_, n_features_in_, feature_names_in_, n_epochs_
     loss_, scale_, scale_history_ : the named loss as fitted, and for "huber", "tukey" and
         "barron_adaptive" the residual scale (RLM's ``scale``) and its value in each round.
-        ``history_`` and ``n_epochs_`` are those of the last round.
+        ``history_`` and ``n_epochs_`` are those of the last round (its losses are sums of
+        :math:`\rho_c(r / s)`, free of the units of ``y``).
 
     See Also
     --------

@@ -274,6 +274,12 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         if self._standard_errors_apply(loss) and not isinstance(X, EncodedInputs):
             self.coef_cov_ = self._coefficient_covariance(X, y, weight, loss)
 
+    def _refit_network(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None, loss: Any) -> None:
+        """Train the fitted ``module_`` further with ``loss`` (a warm start): the rounds of estimators/_robust.py."""
+        train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
+        self.history_ = fit_module(self.module_, loss, train, self._train_config(), validation=validation)
+        self.n_epochs_ = self.history_.n_epochs
+
     def _n_data_offsets(self) -> int:
         """1 when the encoded table carries a per-observation offset as its last column (DeepRegressor(offset=...))."""
         return 0

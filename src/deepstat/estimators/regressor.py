@@ -15,6 +15,7 @@ from torch import Tensor
 from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
 from deepstat.data.table import split_offset
 from deepstat.estimators._inputs import EncodedInputs
+from deepstat.estimators._robust import ROBUST_SCALE_LOSSES, fit_robust
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.utils.tabular import validate_numeric
 from deepstat.nn import NetworkConfig
@@ -64,11 +65,21 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         attribute (default 1). ``predict`` then returns ``eta[:, 0]`` and the distributional
         methods are unavailable. ``None`` uses ``family``.
     loss_params : dict or None, default=None
-        Keyword arguments of the named loss (``{"delta": 1.345}`` for "huber"; ``{"alpha": 1.0,
-        "scale": 2.0}`` for "barron"). Thresholds and scales are in the units of ``y``. For
-        "barron_adaptive" they are the starting values (the scale defaults to the normalised
-        MAD of ``y``); the fitted shape and scale are ``loss_.alpha_`` and ``loss_.scale_``.
-        Named losses start the network at the median of ``y`` and learn on the scale of its MAD.
+        Keyword arguments of the named loss (``{"alpha": 1.0, "scale": 2.0}`` for "barron", in
+        the units of ``y``). "huber" and "tukey" are tuned in units of the residual scale, as
+        statsmodels' RLM and R's ``MASS::rlm``: ``delta`` (default 1.345 for Huber, 4.685 for
+        Tukey) times ``scale`` is the threshold in the units of ``y``. ``scale=None`` (the
+        default) estimates it in rounds: least squares first, then the loss refitted at the
+        scale of the residuals, re-estimated after each refit (warm started) until it changes by
+        less than 1e-8 (L-BFGS) or 1e-2 (stochastic optimisers), at most ``max_rounds=30``
+        rounds; ``scale_est="mad"`` (default, ``median|r| / 0.6745``) or ``"huber"`` (Huber's
+        proposal 2) says how (see :mod:`deepstat.estimators._robust`). A number fixes it; a
+        ``delta`` given without ``scale`` is a threshold in the units of ``y`` (scale 1).
+        The fitted scale is ``scale_``, one per round in ``scale_history_``. For
+        "barron_adaptive" the parameters are starting values; the scale starts at the MAD of
+        the least-squares residuals unless given, and the fitted shape and scale are
+        ``loss_.alpha_`` and ``loss_.scale_``. Named losses start the network at the median of
+        ``y`` and learn on the scale of its MAD.
     network : str or network config, default="mlp"
         The network that maps the inputs to the family's parameters: a config from
         :mod:`deepstat.nn`, e.g. ``MLP(hidden_sizes=(64, 64), activation="relu", batch_norm=False,
@@ -121,6 +132,10 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     Attributes
     ----------
     module_, family_, history_, preprocessor_, n_features_in_, feature_names_in_, n_epochs_
+    loss_, scale_, scale_history_ : the named loss as fitted, and for "huber", "tukey" and
+        "barron_adaptive" the residual scale (RLM's ``scale``) and its value in each round.
+        ``history_`` and ``n_epochs_`` are those of the last round (its losses are sums of
+        :math:`\rho_c(r / s)`, free of the units of ``y``).
 
     See Also
     --------
@@ -253,8 +268,14 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         return bool(self.heteroscedastic)
 
     def _fit_named_loss(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None) -> None:
-        """Fit with a loss given by name: start at the median of ``y``, learn on the scale of its MAD."""
+        """Fit with a loss given by name: start at the median of ``y``, learn on the scale of its MAD.
+
+        Huber's, Tukey's and Barron's adaptive loss estimate their residual scale (estimators/_robust.py).
+        """
         center, spread = robust_location_scale(y, weight)
+        if self.loss in ROBUST_SCALE_LOSSES:
+            fit_robust(self, X, y, weight, validation, center, spread)
+            return
         params = dict(self.loss_params or {})
         if self.loss == "barron_adaptive":
             params.setdefault("scale", spread)

@@ -27,6 +27,7 @@ from deepstat.losses.robust import (
     huber_loss,
     tukey_biweight_loss,
 )
+from deepstat.losses.robust_scale import huber_scale, mad_scale, weighted_median
 from deepstat.losses.survival import CensoredNLLLoss, censored_nll, check_survival_data
 from deepstat.losses.survival_cox import CoxPHLoss, CoxTimeVaryingLoss, cox_partial_nll, cox_partial_nll_counting
 from deepstat.utils.survival_target import SurvivalTarget
@@ -48,6 +49,9 @@ __all__ = [
     "TukeyBiweightLoss",
     "BarronLoss",
     "BarronAdaptiveLoss",
+    "weighted_median",
+    "mad_scale",
+    "huber_scale",
     "pinball_loss",
     "check_quantiles",
     "noncrossing_quantiles",

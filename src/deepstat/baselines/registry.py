@@ -16,6 +16,7 @@ BASELINE_FAMILIES: dict[str, str] = {
     "poisson": "poisson",
     "negative_binomial": "negative_binomial",
     "gamma": "gamma",
+    "inverse_gaussian": "inverse_gaussian",
     "exponential": "gamma",
     "bernoulli": "bernoulli",
     "categorical": "categorical",
@@ -28,7 +29,9 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
     Parameters
     ----------
     family_name : str or Family
-        A family name (a key of ``deepstat.families.FAMILIES``) or a fitted model's ``family_``.
+        A family name (a key of ``deepstat.families.FAMILIES``) or a fitted model's ``family_``. An
+        instance with a link other than its default (``Gamma(link="inverse")``) gets a baseline with
+        the same link (``GLMBaseline(family="gamma", link="inverse")``).
 
     Returns
     -------
@@ -36,6 +39,7 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
         normal, laplace, student_t -> ``GLMBaseline("normal")`` (the linear model);
         poisson -> ``GLMBaseline("poisson")``; negative_binomial -> ``GLMBaseline("negative_binomial")``;
         gamma, exponential -> ``GLMBaseline("gamma")`` (the exponential is the gamma with shape 1);
+        inverse_gaussian -> ``GLMBaseline("inverse_gaussian")``;
         bernoulli -> ``GLMBaseline("bernoulli")``; categorical -> ``MultinomialLogitBaseline()``.
 
     Raises
@@ -55,8 +59,15 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
     GLMBaseline(family='gamma')
     >>> baseline_for("categorical")
     MultinomialLogitBaseline()
+    >>> from deepstat.families import Bernoulli
+    >>> baseline_for(Bernoulli(link="probit"))
+    GLMBaseline(family='bernoulli', link='probit')
     """
+    link = None
     if isinstance(family_name, Family):
+        choices = type(family_name).link_choices
+        if choices and getattr(family_name, "link", choices[0]) != choices[0]:
+            link = family_name.link  # the family's own link, paired in the baseline
         family_name = family_name.name
     if not isinstance(family_name, str):
         raise TypeError(f"`family_name` of baseline_for must be a string or a Family. Got {type(family_name).__name__} instead.")
@@ -69,7 +80,9 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
             )
         raise ValueError(f"`family_name` of baseline_for must be one of {sorted(FAMILIES)}. Got {family_name!r} instead.")
     target = BASELINE_FAMILIES[family_name]
-    return MultinomialLogitBaseline() if target == "categorical" else GLMBaseline(family=target)
+    if target == "categorical":
+        return MultinomialLogitBaseline()
+    return GLMBaseline(family=target) if link is None else GLMBaseline(family=target, link=link)
 
 
 # why a family has no baseline (yet): the classical model it would need

@@ -10,6 +10,7 @@ from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
 from deepstat.families.gamma import Gamma
+from deepstat.families.inverse_gaussian import InverseGaussian
 from deepstat.families.gaussian_mixture import GaussianMixture
 from deepstat.families.laplace import Laplace
 from deepstat.families.log_logistic import LogLogistic
@@ -35,6 +36,7 @@ FAMILIES: dict[str, type[Family]] = {
         GaussianMixture,
         Exponential,
         Gamma,
+        InverseGaussian,
         Beta,
         MultivariateNormal,
         VonMises,

@@ -16,7 +16,7 @@ from deepstat.families import FAMILIES, Bernoulli, Gamma, InverseGaussian, Poiss
 EXPECTED = {
     "normal": "normal", "laplace": "normal", "student_t": "normal", "poisson": "poisson",
     "negative_binomial": "negative_binomial", "gamma": "gamma", "exponential": "gamma", "bernoulli": "bernoulli",
-    "inverse_gaussian": "inverse_gaussian",  # issue 11, item 2
+    "inverse_gaussian": "inverse_gaussian", "binomial": "binomial",  # issue 11, item 2
 }
 
 
@@ -42,7 +42,7 @@ def test_every_family_is_mapped_or_explained() -> None:
 
 @pytest.mark.parametrize("name", ["beta", "von_mises", "plackett_luce"])
 def test_no_counterpart_says_which(name: str) -> None:
-    with pytest.raises(ValueError, match=r"must be a family with a classical counterpart \['bernoulli', 'categorical'"):
+    with pytest.raises(ValueError, match=r"must be a family with a classical counterpart \['bernoulli', 'binomial', 'categorical'"):
         baseline_for(name)
 
 

@@ -150,3 +150,20 @@ def test_round_trip_keeps_the_link_and_the_new_family(tmp_path, rng: np.random.G
     assert loaded.family_ == fam and loaded.family_.link == link and loaded.get_params()["family"] == fam
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert loaded.log_likelihood(X, y) == model.log_likelihood(X, y)
+
+
+def test_round_trip_keeps_the_binomial_trials(tmp_path, rng: np.random.Generator) -> None:
+    """The head that carries each row's trials into eta (data_trials) is saved and rebuilt (issue 11, item 2)."""
+    from deepstat.families import Binomial
+
+    X = pd.DataFrame({"x": rng.normal(size=80), "n": rng.integers(1, 20, size=80)})
+    k = rng.binomial(X["n"], 0.4)
+    model = DeepRegressor(family=Binomial("probit"), trials="n", network="linear", verbose=0, random_state=0).fit(X, k)
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["head"]["data_trials"] is True and config["family"] == {"name": "binomial", "link": "probit"}
+    loaded = load(tmp_path / "m")
+    assert loaded.get_params()["trials"] == "n" and loaded.family_ == Binomial("probit")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proportion(X), model.predict_proportion(X))
+    assert loaded.log_likelihood(X, k) == model.log_likelihood(X, k)

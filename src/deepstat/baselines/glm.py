@@ -14,7 +14,7 @@ from torch import Tensor
 
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import get_family
-from deepstat.data.table import split_offset
+from deepstat.data.table import check_successes, split_offset, split_trials
 from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["GLM_FAMILIES", "STATSMODELS_LINKS", "GLMBaseline"]
@@ -28,6 +28,7 @@ GLM_FAMILIES: dict[str, str] = {
     "gamma": "GLM(family=Gamma(link=Log())), log link; or inverse (R's default), identity",
     "inverse_gaussian": "GLM(family=InverseGaussian(link=Log())), log link; or inverse_squared (R's default), inverse, identity",
     "bernoulli": "GLM(family=Binomial()), logit link; or probit, cloglog, cauchit",
+    "binomial": "GLM(endog=[successes, failures], family=Binomial()), logit link; or probit, cloglog, cauchit (with trials=)",
 }
 
 #: deepstat link names -> statsmodels link classes (``statsmodels.genmod.families.links``)
@@ -60,6 +61,10 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     offset, exposure : str or None, default=None
         A column of ``X`` (a DataFrame) added to the linear predictor (statsmodels' ``offset=``), or a
         positive exposure whose log is (``exposure=``); not a covariate. As :class:`~deepstat.estimators.DeepRegressor`.
+    trials : str or None, default=None
+        For ``family="binomial"`` (required there): the column of ``X`` with each row's number of trials;
+        ``y`` is the successes, and statsmodels is given ``endog = [successes, trials - successes]``
+        (R's ``cbind(successes, failures)``). ``predict`` is the mean :math:`n p`, :meth:`predict_proportion` :math:`p`.
 
     Attributes
     ----------
@@ -119,19 +124,27 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     def __init__(
         self,
-        family: Literal["normal", "poisson", "negative_binomial", "gamma", "inverse_gaussian", "bernoulli"] = "normal",
+        family: Literal["normal", "poisson", "negative_binomial", "gamma", "inverse_gaussian", "bernoulli", "binomial"] = "normal",
         link: str | None = None,
         offset: str | None = None,
         exposure: str | None = None,
+        trials: str | None = None,
     ) -> None:
         self.family = family
         self.link = link
         self.offset = offset
         self.exposure = exposure
+        self.trials = trials
 
     def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
-        """``X`` without its offset column, and the offsets (``log`` of an exposure), as DeepRegressor reads them."""
-        return split_offset(X, self.offset, self.exposure, type(self).__name__)
+        """``X`` without its offset and trials columns, and the offsets (``log`` of an exposure), as DeepRegressor reads them.
+
+        The trials (``trials=``) are kept in ``_trials``.
+        """
+        caller = type(self).__name__
+        X, offsets = split_offset(X, self.offset, self.exposure, caller)
+        X, self._trials = split_trials(X, getattr(self, "trials", None), caller)
+        return X, offsets
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GLMBaseline:
         """Fit the GLM by maximum likelihood (IRLS; Newton for the negative binomial).
@@ -164,10 +177,18 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         if self.family == "negative_binomial":
             self._check_no_weights(sample_weight, "for family='negative_binomial' (statsmodels' NB2 MLE takes no weights)")
         self.family_ = self._resolve_family()
+        if (self.family == "binomial") != (getattr(self, "trials", None) is not None):
+            raise ValueError(
+                f"`trials` of {caller} must name the column of X with each row's number of trials for family='binomial', "
+                f"and be None for the other families. Got {self.trials!r} with family={self.family!r} instead."
+            )
         X, self._offset = self._split_offset(X)
         Z = self._design(X, fitting=True)
         target = self._encode_target(y, fitting=True).numpy()
         self._check_lengths(Z.shape[0], target.shape[0], fitting=True)
+        if self._trials is not None:
+            check_successes(torch.as_tensor(target), torch.as_tensor(self._trials), caller)
+            target = np.column_stack([target, self._trials - target])  # statsmodels' grouped endog: successes, failures
         weight = self._check_sample_weight(sample_weight, Z.shape[0])
         self.result_ = self._fit_statsmodels(self._design_frame(Z), target, None if weight is None else weight.numpy())
         params = np.asarray(self.result_.params, dtype=np.float64)
@@ -200,6 +221,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
             "gamma": sm.families.Gamma,
             "inverse_gaussian": sm.families.InverseGaussian,
             "bernoulli": sm.families.Binomial,
+            "binomial": sm.families.Binomial,
         }
         link = getattr(sm.families.links, STATSMODELS_LINKS[self.family_.link])()
         with warnings.catch_warnings():
@@ -260,7 +282,21 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         for name, link in self.family_.eta_columns()[1:]:
             value = link.forward(torch.tensor(self.extra_params_[name], dtype=torch.float64))
             columns.append(value.expand_as(linear))
-        return torch.stack(columns, dim=1)  # (n, n_params)
+        if self._trials is not None:  # the binomial's eta carries each row's trials as its last column
+            columns.append(torch.as_tensor(self._trials, dtype=torch.float64))
+        return torch.stack(columns, dim=1)  # (n, n_params), (n, 2) for the binomial
+
+    def predict_proportion(self, X: Any) -> np.ndarray:
+        """The success probability :math:`p` of each row, for ``family="binomial"`` (``predict`` is the mean :math:`n p`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        eta = self._eta(X)
+        if not hasattr(self.family_, "proportion"):
+            raise ValueError(f"`family` of GLMBaseline must be 'binomial' for predict_proportion. Got {self.family!r} instead.")
+        return self.family_.proportion(eta).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """The mean of the predictive distribution (for "bernoulli": the probability of 1).

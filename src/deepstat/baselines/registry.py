@@ -19,6 +19,7 @@ BASELINE_FAMILIES: dict[str, str] = {
     "inverse_gaussian": "inverse_gaussian",
     "exponential": "gamma",
     "bernoulli": "bernoulli",
+    "binomial": "binomial",
     "categorical": "categorical",
 }
 
@@ -40,7 +41,8 @@ def baseline_for(family_name: str | Family) -> GLMBaseline | MultinomialLogitBas
         poisson -> ``GLMBaseline("poisson")``; negative_binomial -> ``GLMBaseline("negative_binomial")``;
         gamma, exponential -> ``GLMBaseline("gamma")`` (the exponential is the gamma with shape 1);
         inverse_gaussian -> ``GLMBaseline("inverse_gaussian")``;
-        bernoulli -> ``GLMBaseline("bernoulli")``; categorical -> ``MultinomialLogitBaseline()``.
+        bernoulli -> ``GLMBaseline("bernoulli")``; binomial -> ``GLMBaseline("binomial")`` (set its ``trials=``
+        to the deep model's); categorical -> ``MultinomialLogitBaseline()``.
 
     Raises
     ------

@@ -164,7 +164,7 @@ def _make_model(family: Any, y: pd.Series, hidden: str, epochs: int, lr: float |
     offsets = {k: v for k, v in (offsets or {}).items() if v is not None}
     if _is_classifier(family, y):
         if offsets:
-            _fail("--offset and --exposure are for regression families (poisson, negative_binomial, gamma, normal ...), not classes.")
+            _fail("--offset, --exposure and --trials are for regression families (poisson, negative_binomial, gamma, binomial ...), not classes.")
         return DeepClassifier(**settings)
     return DeepRegressor(family=family, **settings, **offsets)
 

@@ -46,6 +46,7 @@ def fit(
     formula: str = typer.Option(None, help="A formula such as 'y ~ x1 + np.log(x2) + C(g)' (overrides --target's inputs)."),
     offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (R's glm offset); not an input."),
     exposure: str = typer.Option(None, help="A positive column whose log is the offset (a rate model, e.g. person-years)."),
+    trials: str = typer.Option(None, help="--family binomial: the column with each row's number of trials (the target is the successes)."),
     hidden: str = typer.Option(None, help="Hidden layer widths, comma separated; 'linear' for a linear predictor (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on a validation split)."),
     lr: float = typer.Option(None, help="Learning rate (default 1e-3 for Adam, 1e-2 for survival models)."),
@@ -94,7 +95,7 @@ def fit(
     hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
-    offsets = {"offset": offset, "exposure": exposure}
+    offsets = {"offset": offset, "exposure": exposure, "trials": trials}
     model = _make_model(_family_with_link(family, link), y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, offsets)
     if formula is not None:
         model = type(model).from_formula(formula, frame.loc[X_tr.index], **model.get_params(deep=False))
@@ -210,6 +211,7 @@ def compare(
     link: str = typer.Option(None, help="Link of the mean of both models, R's names (see `deepstat fit --help`)."),
     offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (both models); not an input."),
     exposure: str = typer.Option(None, help="A positive column whose log is the offset (both models): a rate model."),
+    trials: str = typer.Option(None, help="--family binomial: the column with each row's number of trials (both models)."),
     hidden: str = typer.Option(None, help="Hidden layer widths of the deep model (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum epochs of the deep model."),
     cv: int = typer.Option(5, help="Number of cross-validation folds (ignored with --test-size)."),
@@ -241,7 +243,7 @@ def compare(
         _fail("--ensemble is for survival data (with --time and --event).")
     hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
-    offsets = {"offset": offset, "exposure": exposure}
+    offsets = {"offset": offset, "exposure": exposure, "trials": trials}
     family_arg = _family_with_link(family, link)
     deep = _make_model(family_arg, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets)
     models = {f"deep {family}": deep}

@@ -2,6 +2,7 @@
 
 from deepstat.families.base import Family
 from deepstat.families.bernoulli import Bernoulli
+from deepstat.families.binomial import Binomial
 from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
@@ -63,6 +64,7 @@ __all__ = [
     "MultivariateNormal",
     "VonMises",
     "Bernoulli",
+    "Binomial",
     "Categorical",
     "Poisson",
     "NegativeBinomial",

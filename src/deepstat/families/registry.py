@@ -6,6 +6,7 @@ from typing import Any
 
 from deepstat.families.base import Family
 from deepstat.families.bernoulli import Bernoulli
+from deepstat.families.binomial import Binomial
 from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
@@ -41,6 +42,7 @@ FAMILIES: dict[str, type[Family]] = {
         MultivariateNormal,
         VonMises,
         Bernoulli,
+        Binomial,
         Categorical,
         Poisson,
         PlackettLuce,

@@ -46,6 +46,8 @@ def test_star98_is_the_grouped_binomial_glm(star98, link: str) -> None:
     # statsmodels' llf of the grouped fit includes log C(n, k): the same full log-likelihood
     assert model.train_log_likelihood_ * len(k) == pytest.approx(glm.llf, rel=1e-6)
     assert glm.llf == pytest.approx(scipy.stats.binom(X["n"], glm.predict(Z)).logpmf(k).sum(), rel=1e-10)
+    if link == "logit":  # canonical link: observed = expected information, so the standard errors are statsmodels'
+        np.testing.assert_allclose(model.coefficient_table()["se"].to_numpy(), glm.bse, rtol=1e-6)
     # predictions: the mean count n p for the row's n, and the proportion p
     np.testing.assert_allclose(model.predict_proportion(X), glm.predict(Z), rtol=1e-5)
     np.testing.assert_allclose(model.predict(X), X["n"] * glm.predict(Z), rtol=1e-5)

@@ -176,3 +176,46 @@ def test_fit_and_compare_take_an_exposure_column(tmp_path: Path, capsys) -> None
     assert main(["compare", str(path), *common, "--cv", "2"]) == 0
     assert "classical poisson" in capsys.readouterr().out
     assert main(["fit", str(path), "--target", "events", "--family", "bernoulli", "--exposure", "years", "--out", str(tmp_path / "b")]) == 2
+
+
+def test_fit_and_compare_take_a_link(tmp_path: Path, capsys) -> None:
+    """issue 11, item 2: --link gives the deep model and its GLM the same link (R's names)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300)})
+    frame["events"] = rng.poisson((2 + 0.3 * frame["x"]) ** 2)  # a square-root-linear rate
+    frame["passed"] = (rng.random(300) < 0.5 + 0.3 * np.tanh(frame["x"])).astype(int)
+    path = tmp_path / "data.csv"
+    frame.drop(columns="passed").to_csv(path, index=False)
+    common = ["--target", "events", "--family", "poisson", "--link", "sqrt", "--hidden", "linear", "--quiet"]
+    assert main(["fit", str(path), *common, "--out", str(tmp_path / "m")]) == 0
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["test"]["nll"] == pytest.approx(metrics["baseline_test"]["nll"], rel=1e-6)  # the same sqrt-link GLM
+    assert json.loads((tmp_path / "m" / "cli.json").read_text())["link"] == "sqrt"
+    assert main(["compare", str(path), *common, "--cv", "2"]) == 0
+    assert "classical poisson" in capsys.readouterr().out
+    binary = tmp_path / "binary.csv"
+    frame.drop(columns="events").to_csv(binary, index=False)
+    assert main(["compare", str(binary), "--target", "passed", "--family", "bernoulli", "--link", "probit", "--hidden", "linear",
+                 "--quiet", "--cv", "2"]) == 0  # a probit regression of the probability, against the probit GLM
+    assert "classical bernoulli" in capsys.readouterr().out
+    assert main(["fit", str(path), "--target", "events", "--family", "poisson", "--link", "probit", "--out", str(tmp_path / "b")]) == 2
+    assert "`link` of Poisson must be one of ['log', 'identity', 'sqrt']. Got 'probit' instead" in capsys.readouterr().err.replace("\n", " ")
+    assert main(["fit", str(path), "--target", "events", "--family", "laplace", "--link", "log", "--out", str(tmp_path / "c")]) == 2
+    assert "has no choice of link" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_fit_and_compare_take_a_trials_column(tmp_path: Path, capsys) -> None:
+    """issue 11, item 2: --family binomial --trials COL, successes out of COL trials, for both models."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "n": rng.integers(1, 25, size=300)})
+    frame["passed"] = rng.binomial(frame["n"], 1 / (1 + np.exp(-(0.2 + 0.6 * frame["x"]))))
+    path = tmp_path / "grouped.csv"
+    frame.to_csv(path, index=False)
+    common = ["--target", "passed", "--family", "binomial", "--trials", "n", "--hidden", "linear", "--quiet"]
+    assert main(["fit", str(path), *common, "--link", "cloglog", "--out", str(tmp_path / "m")]) == 0
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["test"]["nll"] == pytest.approx(metrics["baseline_test"]["nll"], rel=1e-6)  # the same grouped GLM
+    assert main(["compare", str(path), *common, "--cv", "2"]) == 0
+    assert "classical binomial" in capsys.readouterr().out
+    assert main(["fit", str(path), "--target", "passed", "--family", "binomial", "--hidden", "linear", "--out", str(tmp_path / "b")]) == 2
+    assert "`trials` of DeepRegressor must name the column of X" in capsys.readouterr().err.replace("\n", " ")

@@ -27,6 +27,8 @@ def _draw(family: str, mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return rng.negative_binomial(2, 2 / (2 + mu)).astype(float)  # NB2 with alpha = 1/2
     if family == "gamma":
         return rng.gamma(3.0, mu / 3.0)
+    if family == "inverse_gaussian":
+        return rng.wald(mu, 4.0)  # shape lambda = 4
     if family == "normal":
         return mu + rng.normal(size=mu.shape)
     return (rng.random(mu.shape) < mu / (1 + mu)).astype(float)  # bernoulli with logit = log(mu)

@@ -10,12 +10,13 @@ from deepstat.baselines import (
     MultinomialLogitBaseline,
     baseline_for,
 )
-from deepstat.families import FAMILIES, StudentT
+from deepstat.families import FAMILIES, Bernoulli, Gamma, InverseGaussian, Poisson, StudentT
 
 # the mapping issue 3 specifies
 EXPECTED = {
     "normal": "normal", "laplace": "normal", "student_t": "normal", "poisson": "poisson",
     "negative_binomial": "negative_binomial", "gamma": "gamma", "exponential": "gamma", "bernoulli": "bernoulli",
+    "inverse_gaussian": "inverse_gaussian", "binomial": "binomial",  # issue 11, item 2
 }
 
 
@@ -41,7 +42,7 @@ def test_every_family_is_mapped_or_explained() -> None:
 
 @pytest.mark.parametrize("name", ["beta", "von_mises", "plackett_luce"])
 def test_no_counterpart_says_which(name: str) -> None:
-    with pytest.raises(ValueError, match=r"must be a family with a classical counterpart \['bernoulli', 'categorical'"):
+    with pytest.raises(ValueError, match=r"must be a family with a classical counterpart \['bernoulli', 'binomial', 'categorical'"):
         baseline_for(name)
 
 
@@ -50,3 +51,12 @@ def test_unknown_and_wrong_type() -> None:
         baseline_for("tweedie")
     with pytest.raises(TypeError, match="`family_name` of baseline_for must be a string or a Family. Got int"):
         baseline_for(3)  # type: ignore[arg-type]
+
+
+def test_a_family_instance_pairs_its_link() -> None:
+    """issue 11, item 2: the baseline of Gamma(link="inverse") is the inverse-link gamma GLM; defaults stay implicit."""
+    assert baseline_for(Gamma(link="inverse")).get_params()["link"] == "inverse"
+    assert baseline_for(Bernoulli(link="cauchit")).get_params()["link"] == "cauchit"
+    assert baseline_for(InverseGaussian(link="inverse_squared")).get_params()["link"] == "inverse_squared"
+    assert baseline_for(Poisson()).get_params()["link"] is None and baseline_for("gamma").get_params()["link"] is None
+    assert repr(baseline_for(Poisson(link="identity"))) == "GLMBaseline(family='poisson', link='identity')"

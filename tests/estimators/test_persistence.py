@@ -136,3 +136,40 @@ def test_wrong_class(saved) -> None:
     _, _, _, path = saved
     with pytest.raises(TypeError, match=r"not a DeepClassifier"):
         DeepClassifier.load(path)
+
+
+@pytest.mark.parametrize("family", ["gamma-inverse", "bernoulli-cloglog", "inverse_gaussian-inverse_squared"])
+def test_round_trip_keeps_the_link_and_the_new_family(tmp_path, rng: np.random.Generator, family: str) -> None:
+    """issue 11, item 2: a family instance with a link (and the inverse Gaussian) saves and loads as it was."""
+    from deepstat.families import get_family
+
+    name, link = family.split("-")
+    X = rng.uniform(0.5, 1.5, size=(120, 2))
+    y = {"gamma": lambda: rng.gamma(3.0, 1 / (0.5 + 0.2 * X[:, 0]) / 3.0),
+         "bernoulli": lambda: (rng.random(120) < 0.4).astype(float),
+         "inverse_gaussian": lambda: rng.wald(1 / np.sqrt(0.3 + 0.1 * X[:, 0]), 5.0)}[name]()
+    fam = get_family(name, link=link)
+    model = DeepRegressor(family=fam, network="linear", verbose=0, random_state=0).fit(X, y)
+    model.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["family"] == {"name": name, "link": link}
+    loaded = load(tmp_path / "m")
+    assert loaded.family_ == fam and loaded.family_.link == link and loaded.get_params()["family"] == fam
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.log_likelihood(X, y) == model.log_likelihood(X, y)
+
+
+def test_round_trip_keeps_the_binomial_trials(tmp_path, rng: np.random.Generator) -> None:
+    """The head that carries each row's trials into eta (data_trials) is saved and rebuilt (issue 11, item 2)."""
+    from deepstat.families import Binomial
+
+    X = pd.DataFrame({"x": rng.normal(size=80), "n": rng.integers(1, 20, size=80)})
+    k = rng.binomial(X["n"], 0.4)
+    model = DeepRegressor(family=Binomial("probit"), trials="n", network="linear", verbose=0, random_state=0).fit(X, k)
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["head"]["data_trials"] is True and config["family"] == {"name": "binomial", "link": "probit"}
+    loaded = load(tmp_path / "m")
+    assert loaded.get_params()["trials"] == "n" and loaded.family_ == Binomial("probit")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proportion(X), model.predict_proportion(X))
+    assert loaded.log_likelihood(X, k) == model.log_likelihood(X, k)

@@ -53,7 +53,7 @@ def test_links_map_any_eta_to_valid_parameters(family: Family, data: st.DataObje
 # one ordinary target value inside each family's support
 TYPICAL_TARGET = {
     "normal": 0.3, "laplace": 0.3, "student_t": 0.3, "gaussian_mixture": 0.3, "von_mises": 0.3,
-    "exponential": 1.0, "gamma": 1.0, "beta": 0.5, "bernoulli": 1.0, "categorical": 1.0,
+    "exponential": 1.0, "gamma": 1.0, "inverse_gaussian": 1.0, "beta": 0.5, "bernoulli": 1.0, "categorical": 1.0,
     "poisson": 3.0, "negative_binomial": 3.0, "weibull": 1.0, "log_normal": 1.0, "log_logistic": 1.0, "multivariate_normal": [0.3, -0.2, 1.0], "plackett_luce": [2.0, 0.0, 1.0, 3.0],
 }
 

@@ -9,6 +9,7 @@ NAMES = {
     "normal", "laplace", "student_t", "gaussian_mixture", "exponential", "gamma", "beta", "multivariate_normal",
     "von_mises", "bernoulli", "categorical", "poisson", "plackett_luce", "negative_binomial",
     "weibull", "log_normal", "log_logistic",  # positive families for survival (issue 5)
+    "inverse_gaussian", "binomial",  # the GLM families R and statsmodels have (issue 11, item 2)
 }
 
 

@@ -306,3 +306,37 @@ def test_mode_switch_sets_every_submodule_like_module_train(squared_error, make_
     assert trainer._modes is None
     trainer._set_training(False)
     assert Custom.calls == 1 and not custom.training and not custom[0].training
+
+
+class _Theta(nn.Module):
+    """One positive parameter theta, output for every row (the objective's domain is theta > 0)."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor([start], dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.theta.expand(x.shape[0], 1)
+
+
+@pytest.mark.parametrize(("start", "rate"), [(3.0, 1.0), (0.1, 100.0), (1000.0, 100.0)])
+def test_lbfgs_backs_off_trial_steps_outside_the_domain(start: float, rate: float) -> None:
+    """f(theta) = -log(theta) + rate * theta, minimum 1 / rate (closed form); NaN for theta <= 0.
+
+    L-BFGS's secant steps overshoot into theta < 0 from these starts; torch's strong-Wolfe search then
+    interpolated with the NaN and the fit diverged (TrainingDivergedError). Now a trial point outside the
+    domain makes the search back off, and the fit reaches the minimum.
+    """
+    evaluations = {"outside": 0}
+
+    def loss(eta, y, *, weight=None, reduction="sum"):
+        value = (-torch.log(eta[:, 0]) + eta[:, 0] * y).sum()
+        evaluations["outside"] += int(not torch.isfinite(value))
+        return value
+
+    module = _Theta(start)
+    X, y = torch.zeros(4, 1, dtype=torch.float64), torch.full((4,), rate, dtype=torch.float64)
+    cfg = TrainConfig(optimizer="lbfgs", lr=1.0, max_epochs=20, early_stopping=False, verbose=0, grad_tol=1e-10)
+    fit_module(module, loss, TensorBatches(X, y), cfg)
+    assert evaluations["outside"] > 0  # the case is exercised
+    assert module.theta.item() == pytest.approx(1 / rate, rel=1e-8)

@@ -14,18 +14,27 @@ from torch import Tensor
 
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import get_family
-from deepstat.data.table import split_offset
+from deepstat.data.table import check_successes, split_offset, split_trials
 from deepstat.utils.tabular import validate_numeric
 
-__all__ = ["GLM_FAMILIES", "GLMBaseline"]
+__all__ = ["GLM_FAMILIES", "STATSMODELS_LINKS", "GLMBaseline"]
 
-#: deepstat family names a GLMBaseline fits, with the statsmodels model behind each
+#: deepstat family names a GLMBaseline fits, with the statsmodels model behind each and its default link
+#: (``link=`` chooses another, see :data:`STATSMODELS_LINKS`)
 GLM_FAMILIES: dict[str, str] = {
-    "normal": "GLM(family=Gaussian()), identity link (coefficients = OLS)",
-    "poisson": "GLM(family=Poisson()), log link",
+    "normal": "GLM(family=Gaussian()), identity link (coefficients = OLS); or log",
+    "poisson": "GLM(family=Poisson()), log link; or identity, sqrt",
     "negative_binomial": 'NegativeBinomial(loglike_method="nb2"), log link, full MLE of mean and alpha',
-    "gamma": "GLM(family=Gamma(link=Log())), log link",
-    "bernoulli": "GLM(family=Binomial()), logit link",
+    "gamma": "GLM(family=Gamma(link=Log())), log link; or inverse (R's default), identity",
+    "inverse_gaussian": "GLM(family=InverseGaussian(link=Log())), log link; or inverse_squared (R's default), inverse, identity",
+    "bernoulli": "GLM(family=Binomial()), logit link; or probit, cloglog, cauchit",
+    "binomial": "GLM(endog=[successes, failures], family=Binomial()), logit link; or probit, cloglog, cauchit (with trials=)",
+}
+
+#: deepstat link names -> statsmodels link classes (``statsmodels.genmod.families.links``)
+STATSMODELS_LINKS: dict[str, str] = {
+    "identity": "Identity", "log": "Log", "inverse": "InversePower", "inverse_squared": "InverseSquared",
+    "sqrt": "Sqrt", "logit": "Logit", "probit": "Probit", "cloglog": "CLogLog", "cauchit": "Cauchy",
 }
 
 
@@ -39,11 +48,23 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     Parameters
     ----------
-    family : {"normal", "poisson", "negative_binomial", "gamma", "bernoulli"}, default="normal"
+    family : {"normal", "poisson", "negative_binomial", "gamma", "inverse_gaussian", "bernoulli"}, default="normal"
         The response distribution; see :data:`GLM_FAMILIES` for the statsmodels model of each.
+    link : str or None, default=None
+        The link of the mean, R's names as the deepstat family's ``link=`` takes them: normal
+        "identity" | "log"; poisson "log" | "identity" | "sqrt"; gamma "log" | "inverse" | "identity";
+        inverse_gaussian "log" | "inverse_squared" | "inverse" | "identity"; bernoulli "logit" |
+        "probit" | "cloglog" | "cauchit"; negative_binomial "log". ``None``: the deepstat family's
+        default (the first of each list), which is what :func:`~deepstat.baselines.baseline_for` pairs
+        with ``DeepRegressor(family=<name>)``. Fitted with the statsmodels link of
+        :data:`STATSMODELS_LINKS`.
     offset, exposure : str or None, default=None
         A column of ``X`` (a DataFrame) added to the linear predictor (statsmodels' ``offset=``), or a
         positive exposure whose log is (``exposure=``); not a covariate. As :class:`~deepstat.estimators.DeepRegressor`.
+    trials : str or None, default=None
+        For ``family="binomial"`` (required there): the column of ``X`` with each row's number of trials;
+        ``y`` is the successes, and statsmodels is given ``endog = [successes, trials - successes]``
+        (R's ``cbind(successes, failures)``). ``predict`` is the mean :math:`n p`, :meth:`predict_proportion` :math:`p`.
 
     Attributes
     ----------
@@ -67,10 +88,13 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     - normal: ``[mu, softplus^-1(sigma)]`` with :math:`\sigma^2` = statsmodels' ``scale``
       = RSS / (n - p), the unbiased estimate, not the MLE RSS / n;
-    - gamma: ``[log mu, softplus^-1(1 / phi)]`` with :math:`\phi` = ``scale``, the Pearson
-      estimate :math:`\chi^2 / (n - p)`, as statsmodels uses for its ``llf``;
+    - gamma, inverse gaussian: ``[g(mu), softplus^-1(1 / phi)]`` with :math:`\phi` = ``scale``, the
+      Pearson estimate :math:`\chi^2 / (n - p)`, as statsmodels uses for its ``llf``;
     - negative binomial (NB2): ``[log mu, log alpha]``, both by maximum likelihood;
-    - poisson: ``[log mu]``; bernoulli: ``[logit p]``.
+    - poisson: ``[g(mu)]``; bernoulli: ``[g(p)]`` (the logit by default).
+
+    The first column is always the linear predictor :math:`g(\mu) = x^\top\beta` on the scale of
+    the link, as in the deepstat family of the same ``link``.
 
     For normal and gamma, :meth:`log_likelihood` therefore uses these dispersion estimates: for
     the gamma it equals statsmodels' ``llf / n``; for the normal statsmodels' ``llf`` uses the
@@ -100,17 +124,27 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     def __init__(
         self,
-        family: Literal["normal", "poisson", "negative_binomial", "gamma", "bernoulli"] = "normal",
+        family: Literal["normal", "poisson", "negative_binomial", "gamma", "inverse_gaussian", "bernoulli", "binomial"] = "normal",
+        link: str | None = None,
         offset: str | None = None,
         exposure: str | None = None,
+        trials: str | None = None,
     ) -> None:
         self.family = family
+        self.link = link
         self.offset = offset
         self.exposure = exposure
+        self.trials = trials
 
     def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
-        """``X`` without its offset column, and the offsets (``log`` of an exposure), as DeepRegressor reads them."""
-        return split_offset(X, self.offset, self.exposure, type(self).__name__)
+        """``X`` without its offset and trials columns, and the offsets (``log`` of an exposure), as DeepRegressor reads them.
+
+        The trials (``trials=``) are kept in ``_trials``.
+        """
+        caller = type(self).__name__
+        X, offsets = split_offset(X, self.offset, self.exposure, caller)
+        X, self._trials = split_trials(X, getattr(self, "trials", None), caller)
+        return X, offsets
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GLMBaseline:
         """Fit the GLM by maximum likelihood (IRLS; Newton for the negative binomial).
@@ -142,11 +176,19 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
             )
         if self.family == "negative_binomial":
             self._check_no_weights(sample_weight, "for family='negative_binomial' (statsmodels' NB2 MLE takes no weights)")
+        self.family_ = self._resolve_family()
+        if (self.family == "binomial") != (getattr(self, "trials", None) is not None):
+            raise ValueError(
+                f"`trials` of {caller} must name the column of X with each row's number of trials for family='binomial', "
+                f"and be None for the other families. Got {self.trials!r} with family={self.family!r} instead."
+            )
         X, self._offset = self._split_offset(X)
         Z = self._design(X, fitting=True)
-        self.family_ = get_family(self.family)
         target = self._encode_target(y, fitting=True).numpy()
         self._check_lengths(Z.shape[0], target.shape[0], fitting=True)
+        if self._trials is not None:
+            check_successes(torch.as_tensor(target), torch.as_tensor(self._trials), caller)
+            target = np.column_stack([target, self._trials - target])  # statsmodels' grouped endog: successes, failures
         weight = self._check_sample_weight(sample_weight, Z.shape[0])
         self.result_ = self._fit_statsmodels(self._design_frame(Z), target, None if weight is None else weight.numpy())
         params = np.asarray(self.result_.params, dtype=np.float64)
@@ -176,15 +218,43 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         families = {
             "normal": sm.families.Gaussian,
             "poisson": sm.families.Poisson,
-            "gamma": lambda: sm.families.Gamma(link=sm.families.links.Log()),
+            "gamma": sm.families.Gamma,
+            "inverse_gaussian": sm.families.InverseGaussian,
             "bernoulli": sm.families.Binomial,
+            "binomial": sm.families.Binomial,
         }
-        return sm.GLM(y, Z, family=families[self.family](), freq_weights=weight, offset=self._offset).fit()
+        link = getattr(sm.families.links, STATSMODELS_LINKS[self.family_.link])()
+        with warnings.catch_warnings():
+            # statsmodels' DomainWarning for a link whose range is not the mean's (identity for a Poisson
+            # rate): the choice is the user's, and a mean outside the domain shows as a -inf log-likelihood
+            warnings.filterwarnings("ignore", message=".*link function does not respect the domain")
+            model = sm.GLM(y, Z, family=families[self.family](link=link), freq_weights=weight, offset=self._offset)
+        return model.fit()
+
+    def _resolve_family(self) -> Any:
+        """The deepstat family with the link of ``link`` (its default for None), validated."""
+        caller = type(self).__name__
+        if self.family == "negative_binomial":
+            if self.link not in (None, "log"):
+                raise ValueError(
+                    f"`link` of {caller} must be one of [None, 'log'] for family='negative_binomial' (statsmodels' NB2 "
+                    f"has the log link only). Got {self.link!r} instead."
+                )
+            return get_family(self.family)
+        family = get_family(self.family)
+        if self.link is None:
+            return family
+        if not isinstance(self.link, str) or self.link not in family.link_choices:
+            raise ValueError(
+                f"`link` of {caller} must be None or one of {list(family.link_choices)} for family={self.family!r}. "
+                f"Got {self.link!r} instead."
+            )
+        return get_family(self.family, link=self.link)
 
     def _extra_params(self, params: np.ndarray) -> dict[str, float]:
         if self.family == "normal":
             return {"scale": float(np.sqrt(self.result_.scale))}
-        if self.family == "gamma":
+        if self.family in ("gamma", "inverse_gaussian"):
             return {"concentration": float(1 / self.result_.scale)}
         if self.family == "negative_binomial":
             return {"dispersion": float(params[-1])}  # statsmodels appends alpha to the coefficients
@@ -212,7 +282,21 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         for name, link in self.family_.eta_columns()[1:]:
             value = link.forward(torch.tensor(self.extra_params_[name], dtype=torch.float64))
             columns.append(value.expand_as(linear))
-        return torch.stack(columns, dim=1)  # (n, n_params)
+        if self._trials is not None:  # the binomial's eta carries each row's trials as its last column
+            columns.append(torch.as_tensor(self._trials, dtype=torch.float64))
+        return torch.stack(columns, dim=1)  # (n, n_params), (n, 2) for the binomial
+
+    def predict_proportion(self, X: Any) -> np.ndarray:
+        """The success probability :math:`p` of each row, for ``family="binomial"`` (``predict`` is the mean :math:`n p`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        eta = self._eta(X)
+        if not hasattr(self.family_, "proportion"):
+            raise ValueError(f"`family` of GLMBaseline must be 'binomial' for predict_proportion. Got {self.family!r} instead.")
+        return self.family_.proportion(eta).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """The mean of the predictive distribution (for "bernoulli": the probability of 1).

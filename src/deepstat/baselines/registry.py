@@ -19,8 +19,10 @@ BASELINE_FAMILIES: dict[str, str] = {
     "poisson": "poisson",
     "negative_binomial": "negative_binomial",
     "gamma": "gamma",
+    "inverse_gaussian": "inverse_gaussian",
     "exponential": "gamma",
     "bernoulli": "bernoulli",
+    "binomial": "binomial",
     "categorical": "categorical",
 }
 
@@ -33,7 +35,9 @@ def baseline_for(family_name: Any) -> GLMBaseline | MultinomialLogitBaseline | Q
     family_name : str, Family or a quantile model
         A family name (a key of ``deepstat.families.FAMILIES``) or a fitted model's ``family_``;
         ``"quantile"``, or a model with ``quantiles`` (a ``DeepQuantileRegressor``), for linear
-        quantile regression at the default or that model's levels.
+        quantile regression at the default or that model's levels. A family instance with a link
+        other than its default (``Gamma(link="inverse")``) gets a baseline with the same link
+        (``GLMBaseline(family="gamma", link="inverse")``).
 
     Returns
     -------
@@ -41,7 +45,9 @@ def baseline_for(family_name: Any) -> GLMBaseline | MultinomialLogitBaseline | Q
         normal, laplace, student_t -> ``GLMBaseline("normal")`` (the linear model);
         poisson -> ``GLMBaseline("poisson")``; negative_binomial -> ``GLMBaseline("negative_binomial")``;
         gamma, exponential -> ``GLMBaseline("gamma")`` (the exponential is the gamma with shape 1);
-        bernoulli -> ``GLMBaseline("bernoulli")``; categorical -> ``MultinomialLogitBaseline()``;
+        inverse_gaussian -> ``GLMBaseline("inverse_gaussian")``;
+        bernoulli -> ``GLMBaseline("bernoulli")``; binomial -> ``GLMBaseline("binomial")`` (set its ``trials=``
+        to the deep model's); categorical -> ``MultinomialLogitBaseline()``;
         "quantile" -> ``QuantRegBaseline()``; a quantile model -> ``QuantRegBaseline(quantiles=model.quantiles)``.
 
     Raises
@@ -64,12 +70,19 @@ def baseline_for(family_name: Any) -> GLMBaseline | MultinomialLogitBaseline | Q
     >>> from deepstat.estimators import DeepQuantileRegressor
     >>> baseline_for(DeepQuantileRegressor(quantiles=(0.25, 0.75)))
     QuantRegBaseline(quantiles=(0.25, 0.75))
+    >>> from deepstat.families import Bernoulli
+    >>> baseline_for(Bernoulli(link="probit"))
+    GLMBaseline(family='bernoulli', link='probit')
     """
     if not isinstance(family_name, (str, Family, type)) and hasattr(family_name, "quantiles"):
         return QuantRegBaseline(quantiles=tuple(family_name.quantiles))
     if family_name == "quantile":
         return QuantRegBaseline()
+    link = None
     if isinstance(family_name, Family):
+        choices = type(family_name).link_choices
+        if choices and getattr(family_name, "link", choices[0]) != choices[0]:
+            link = family_name.link  # the family's own link, paired in the baseline
         family_name = family_name.name
     if not isinstance(family_name, str):
         raise TypeError(f"`family_name` of baseline_for must be a string or a Family. Got {type(family_name).__name__} instead.")
@@ -82,7 +95,9 @@ def baseline_for(family_name: Any) -> GLMBaseline | MultinomialLogitBaseline | Q
             )
         raise ValueError(f"`family_name` of baseline_for must be one of {sorted(FAMILIES)}. Got {family_name!r} instead.")
     target = BASELINE_FAMILIES[family_name]
-    return MultinomialLogitBaseline() if target == "categorical" else GLMBaseline(family=target)
+    if target == "categorical":
+        return MultinomialLogitBaseline()
+    return GLMBaseline(family=target) if link is None else GLMBaseline(family=target, link=link)
 
 
 # why a family has no baseline (yet): the classical model it would need

@@ -126,7 +126,25 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _is_classifier(family: str, y: pd.Series) -> bool:
+def _family_with_link(family: str, link: str | None) -> Any:
+    """``--family`` with ``--link``: the family name, or the family instance with that link (R's names)."""
+    if link is None:
+        return family
+    from deepstat.families import FAMILIES
+
+    cls = FAMILIES.get(family)
+    if cls is None or not cls.link_choices:
+        with_links = sorted(name for name, c in FAMILIES.items() if c.link_choices)
+        _fail(f"--link is for the families {with_links}; --family {family!r} has no choice of link.")
+    try:
+        return cls(link=link)
+    except ValueError as exc:
+        _fail(f"--link {link!r} is not a link of --family {family}: {exc}")
+
+
+def _is_classifier(family: Any, y: pd.Series) -> bool:
+    if not isinstance(family, str):  # a family with a --link: Bernoulli(link="probit") is a regressor of the probability
+        return False
     if family in CLASSIFIER_FAMILIES:
         return True
     if not pd.api.types.is_numeric_dtype(y):
@@ -137,7 +155,7 @@ def _is_classifier(family: str, y: pd.Series) -> bool:
     return False
 
 
-def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int,
+def _make_model(family: Any, y: pd.Series, hidden: str, epochs: int, lr: float | None, batch_size: int, seed: int, verbose: int,
                 offsets: dict[str, str | None] | None = None):
     from deepstat.estimators import DeepClassifier, DeepRegressor
 
@@ -146,13 +164,14 @@ def _make_model(family: str, y: pd.Series, hidden: str, epochs: int, lr: float |
     offsets = {k: v for k, v in (offsets or {}).items() if v is not None}
     if _is_classifier(family, y):
         if offsets:
-            _fail("--offset and --exposure are for regression families (poisson, negative_binomial, gamma, normal ...), not classes.")
+            _fail("--offset, --exposure and --trials are for regression families (poisson, negative_binomial, gamma, binomial ...), not classes.")
         return DeepClassifier(**settings)
     return DeepRegressor(family=family, **settings, **offsets)
 
 
-def _baseline(family: str, deep: Any, offsets: dict[str, str | None] | None = None) -> Any:
-    """The classical counterpart of ``deep``: the (multinomial) logit of a classifier, else the family's GLM, same offsets."""
+def _baseline(family: Any, deep: Any, offsets: dict[str, str | None] | None = None) -> Any:
+    """The classical counterpart of ``deep``: the (multinomial) logit of a classifier, else the family's GLM with the same
+    link and offsets."""
     from deepstat.baselines import baseline_for
 
     baseline = baseline_for("categorical" if hasattr(deep, "predict_proba") else family)

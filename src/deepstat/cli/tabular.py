@@ -18,6 +18,7 @@ from deepstat.cli._common import (
     CLI_FILE,
     _check_complete,
     _fail,
+    _family_with_link,
     _load_model_dir,
     _make_model,
     _parse_floats,
@@ -41,9 +42,11 @@ def fit(
     event: str = typer.Option(None, "--event", help="Survival data: the column of event flags, 1 event, 0 censored."),
     model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family (normal, poisson, negative_binomial, gamma, bernoulli, categorical ...)."),
+    link: str = typer.Option(None, help="Link of the mean, R's names: gamma log|inverse|identity, poisson log|identity|sqrt, bernoulli logit|probit|cloglog|cauchit, normal identity|log, inverse_gaussian log|inverse_squared (default: the family's first)."),
     formula: str = typer.Option(None, help="A formula such as 'y ~ x1 + np.log(x2) + C(g)' (overrides --target's inputs)."),
     offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (R's glm offset); not an input."),
     exposure: str = typer.Option(None, help="A positive column whose log is the offset (a rate model, e.g. person-years)."),
+    trials: str = typer.Option(None, help="--family binomial: the column with each row's number of trials (the target is the successes)."),
     hidden: str = typer.Option(None, help="Hidden layer widths, comma separated; 'linear' for a linear predictor (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum number of epochs (early stopping on a validation split)."),
     lr: float = typer.Option(None, help="Learning rate (default 1e-3 for Adam, 1e-2 for survival models)."),
@@ -92,21 +95,21 @@ def fit(
     hidden, batch_size = hidden or "64,64", batch_size or 256
     X, y = _split_target(frame, target)
     X_tr, X_te, y_tr, y_te = _train_test(X, y, test_size, seed)
-    offsets = {"offset": offset, "exposure": exposure}
-    model = _make_model(family, y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, offsets)
+    offsets = {"offset": offset, "exposure": exposure, "trials": trials}
+    model = _make_model(_family_with_link(family, link), y, hidden, epochs, lr, batch_size, seed, 0 if quiet else 1, offsets)
     if formula is not None:
         model = type(model).from_formula(formula, frame.loc[X_tr.index], **model.get_params(deep=False))
     else:
         model.fit(X_tr, y_tr)
     scores = evaluate(model, X_te, y_te)
     try:  # the classical counterpart, on the raw columns
-        baseline = _baseline(family, model, offsets).fit(X_tr, y_tr)
+        baseline = _baseline(_family_with_link(family, link), model, offsets).fit(X_tr, y_tr)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
         baseline = None
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model")
-    meta = {"target": target, "family": family, "formula": formula, "data": str(data), "test_size": test_size, "seed": seed}
+    meta = {"target": target, "family": family, "link": link, "formula": formula, "data": str(data), "test_size": test_size, "seed": seed}
     (out / CLI_FILE).write_text(json.dumps(meta, indent=2))
     metrics = {"test": scores, "n_train": int(len(y_tr)), "n_test": int(len(y_te))}
     if baseline is not None:
@@ -205,8 +208,10 @@ def compare(
     event: str = typer.Option(None, "--event", help="Survival data: the column of event flags, 1 event, 0 censored."),
     model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family of the deep model (its classical counterpart is fitted too)."),
+    link: str = typer.Option(None, help="Link of the mean of both models, R's names (see `deepstat fit --help`)."),
     offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (both models); not an input."),
     exposure: str = typer.Option(None, help="A positive column whose log is the offset (both models): a rate model."),
+    trials: str = typer.Option(None, help="--family binomial: the column with each row's number of trials (both models)."),
     hidden: str = typer.Option(None, help="Hidden layer widths of the deep model (default 64,64; 32,32 for survival)."),
     epochs: int = typer.Option(200, help="Maximum epochs of the deep model."),
     cv: int = typer.Option(5, help="Number of cross-validation folds (ignored with --test-size)."),
@@ -238,11 +243,12 @@ def compare(
         _fail("--ensemble is for survival data (with --time and --event).")
     hidden = hidden or "64,64"
     X, y = _split_target(frame, target)
-    offsets = {"offset": offset, "exposure": exposure}
-    deep = _make_model(family, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets)
+    offsets = {"offset": offset, "exposure": exposure, "trials": trials}
+    family_arg = _family_with_link(family, link)
+    deep = _make_model(family_arg, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets)
     models = {f"deep {family}": deep}
     try:  # a classifier is compared with the (multinomial) logit, as `fit` does: both predict class probabilities
-        models[f"classical {family}"] = _baseline(family, deep, offsets)
+        models[f"classical {family}"] = _baseline(family_arg, deep, offsets)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)

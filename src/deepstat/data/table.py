@@ -16,7 +16,7 @@ from deepstat.data.validation import as_target
 from deepstat.nn.networks import InputSpec
 from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
-__all__ = ["TableAdapter", "check_table", "split_offset"]
+__all__ = ["TableAdapter", "check_successes", "check_table", "split_offset", "split_trials"]
 
 
 @register_adapter
@@ -223,3 +223,40 @@ def split_offset(X: Any, offset: str | None, exposure: str | None, caller: str) 
             raise ValueError(f"`exposure` column {name!r} of {caller} must be positive. Got {int((values <= 0).sum())} value(s) <= 0 instead.")
         values = np.log(values)
     return X.drop(columns=[name]), values
+
+
+def split_trials(X: Any, trials: str | None, caller: str) -> tuple[Any, np.ndarray | None]:
+    """``X`` without its trials column, and the number of trials of each row (a binomial's ``n``).
+
+    The grouped binomial of R's ``glm(cbind(successes, failures) ~ ...)`` and statsmodels' two-column
+    ``endog``: the column is data of the likelihood, not a covariate; ``y`` holds the successes.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a DataFrame with the column, or a value is not a non-negative integer.
+    """
+    if trials is None:
+        return X, None
+    if not isinstance(X, pd.DataFrame) or trials not in X.columns:
+        found = f"columns {list(map(str, X.columns))!r}" if isinstance(X, pd.DataFrame) else type(X).__name__
+        raise ValueError(f"`X` of {caller} must be a DataFrame with the trials column {trials!r}. Got {found} instead.")
+    values = validate_numeric(X[trials].to_numpy(), "trials", caller).astype(np.float64)
+    bad = ~(np.isfinite(values) & (values >= 0) & (values == np.round(values)))
+    if bad.any():
+        raise ValueError(
+            f"`trials` column {trials!r} of {caller} must hold non-negative integers (the number of trials of each row). "
+            f"Got {int(bad.sum())} other value(s): {values[bad][:5].tolist()} instead."
+        )
+    return X.drop(columns=[trials]), values
+
+
+def check_successes(successes: Any, trials: Any, caller: str) -> None:
+    """Raise unless every count of successes is at most its row's number of trials (a binomial target)."""
+    successes, trials = np.asarray(successes, dtype=np.float64), np.asarray(trials, dtype=np.float64)
+    bad = successes > trials
+    if bad.any():
+        raise ValueError(
+            f"`y` of {caller} must be at most the number of trials of its row. Got {int(bad.sum())} row(s) with more "
+            f"successes than trials (first: {successes[bad][0]:g} of {trials[bad][0]:g}) instead."
+        )

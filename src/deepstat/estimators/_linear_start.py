@@ -71,7 +71,7 @@ def fit_linear_start(
     # in float64 whatever the network's precision: L-BFGS's line search can overflow float32 (a scale -> 0)
     start = DistributionalHead(
         MLPModule(n_in, n_linear, ()), module.n_params, n_linear, module.offset.tolist(), module.scale.tolist(),
-        data_offset=module.data_offset,
+        data_offset=module.data_offset, data_trials=module.data_trials,
     ).double()
     with torch.no_grad():
         start.body.output_layer.weight.zero_()  # from the intercept-only fit

@@ -234,7 +234,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
             structured = isinstance(X, EncodedInputs)
-            n_in = int(X.shape[1]) - self._n_data_offsets() if not structured else 0
+            n_in = int(X.shape[1]) - self._n_data_offsets() - self._n_data_trials() if not structured else 0
             self.input_spec_ = X.adapter.input_spec_ if structured else InputSpec("table", n_in, (n_in,))
             self.network_.check_input(self.input_spec_, type(self).__name__)  # a graph network on a table: say so
             body = self.network_.build(self.input_spec_, n_modelled)
@@ -245,7 +245,8 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
                     output_layer.weight.mul_(0.1)
                     output_layer.bias.zero_()
         n_params = offset.numel()
-        module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist(), data_offset=self._n_data_offsets() > 0)
+        module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist(), data_offset=self._n_data_offsets() > 0,
+                                    data_trials=self._n_data_trials() > 0)
         if isinstance(loss, torch.nn.Module) and any(p.requires_grad for p in loss.parameters()):
             # a loss with parameters (Barron's adaptive shape and scale) is trained with the network:
             # registered inside the fitted module, the engine's optimiser, early stopping and saving see it
@@ -284,6 +285,14 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         """1 when the encoded table carries a per-observation offset as its last column (DeepRegressor(offset=...))."""
         return 0
 
+    def _n_data_trials(self) -> int:
+        """1 when the encoded table carries the binomial trials before any offset column (DeepRegressor(trials=...))."""
+        return 0
+
+    def _intercept_only_eta(self, family: Any, X: Tensor, y: Tensor, weight: Tensor | None) -> Tensor:
+        """The family's intercept-only start; DeepRegressor(trials=...) gives the binomial its trials."""
+        return family.init_eta(y, weight)
+
     def _observation_weight(self, target: Tensor, weight: Tensor | None) -> Tensor | None:
         """Per-observation weights entering the likelihood (the classifier multiplies in class weights)."""
         return weight
@@ -319,7 +328,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         """Fit by the family's negative log-likelihood (or ``loss`` on its ``eta``), starting at the intercept-only fit."""
         family = self.family_
         w64 = None if weight is None else weight.double()
-        offset = family.init_eta(y.double(), w64)
+        offset = self._intercept_only_eta(family, X, y.double(), w64)
         scale = family.eta_scale(y.double(), w64)
         if self._n_data_offsets():  # start at the intercept-only fit given the offsets: remove their mean
             given = X[:, -1].double()

@@ -171,7 +171,8 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         "estimator": name,
         "params": _jsonable(params),
         "family": None if estimator.family_ is None else estimator.family_.to_config(),
-        "head": {"n_params": head.n_params, "n_modelled": head.n_modelled, "data_offset": bool(getattr(head, "data_offset", False))},
+        "head": {"n_params": head.n_params, "n_modelled": head.n_modelled, "data_offset": bool(getattr(head, "data_offset", False)),
+                 "data_trials": bool(getattr(head, "data_trials", False))},
         "network": network_config,
         # what the "auto" settings meant in this fit
         "settings": {"optimizer": estimator.optimizer_, "early_stopping": bool(estimator.early_stopping_), "dtype": estimator.dtype_},
@@ -487,7 +488,8 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
     def build() -> nn.Module:
         body = estimator.network_.build(estimator.input_spec_, head_cfg["n_modelled"])
         n = head_cfg["n_params"]
-        module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n, data_offset=head_cfg.get("data_offset") is True)
+        module = DistributionalHead(body, n, head_cfg["n_modelled"], [0.0] * n, [1.0] * n, data_offset=head_cfg.get("data_offset") is True,
+                                    data_trials=head_cfg.get("data_trials") is True)
         if loss is not None and any(True for _ in loss.parameters()):
             module.add_module("loss", loss)
         return module.to(dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +14,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
-from deepstat.data.table import split_offset
+from deepstat.data.table import check_successes, split_offset, split_trials
 from deepstat.estimators._inputs import EncodedInputs
 from deepstat.estimators._robust import ROBUST_SCALE_LOSSES, fit_robust
 from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
@@ -91,6 +92,12 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         scale of the location, as R's ``glm(offset=)`` and statsmodels' ``GLM(offset=)``; or a positive
         exposure, whose log is the offset (a Poisson rate model: counts per unit of exposure). The
         column is not an input of the network. At most one of the two.
+    trials : str or None, default=None
+        For ``family="binomial"`` (required there, refused elsewhere): a column of ``X`` (a DataFrame,
+        at fit and at prediction) holding each row's number of trials :math:`n`; ``y`` is then the
+        number of successes out of :math:`n`, as R's ``glm(cbind(successes, failures) ~ ...)``. The
+        column is not an input of the network; it is carried into the likelihood as ``offset=`` is.
+        ``predict`` returns the mean :math:`n p` and :meth:`predict_proportion` the probability :math:`p`.
     heteroscedastic : bool or "auto", default="auto"
         If False, only the family's location/mean parameters depend on ``x``; its other
         parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
@@ -162,6 +169,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
         "offset": [InstanceOf((str, type(None)), "None or the name of a column of X")],
         "exposure": [InstanceOf((str, type(None)), "None or the name of a column of X")],
+        "trials": [InstanceOf((str, type(None)), "None or the name of a column of X")],
     }
 
     def __init__(
@@ -173,6 +181,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         heteroscedastic: bool | str = "auto",
         offset: str | None = None,
         exposure: str | None = None,
+        trials: str | None = None,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,
@@ -232,8 +241,14 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         if isinstance(X_t, EncodedInputs):  # a per-step network: one target array per sequence, checked against X
             y = X_t.steps(y)
         self.family_ = self._resolve_family(validate_numeric(y, "y", type(self).__name__))
+        self._check_trials_family()
         y_t = self._encode_target(y, fitting=True)
         self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
+        if self._n_data_trials():
+            trials = X_t[:, -1 - self._n_data_offsets()]
+            check_successes(y_t, trials, type(self).__name__)
+            w = torch.ones_like(trials) if self._weight is None else self._weight.to(trials.dtype)
+            self._mean_trials = max(1.0, float((w * trials).sum() / w.sum()))
         w_t, self._weight = self._weight, None
         validation = self._eval_batches(eval_set)
         if self.family_ is None:
@@ -249,13 +264,47 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     def _n_data_offsets(self) -> int:
         return int(getattr(self, "offset", None) is not None or getattr(self, "exposure", None) is not None)
 
+    def _n_data_trials(self) -> int:
+        return int(getattr(self, "trials", None) is not None)
+
     def _encode_X(self, X: Any, *, fitting: bool, sample_weight: Any = None) -> Any:
-        """The encoded table, with the offset (``offset=`` or ``log(exposure=)``) as its last column when one is named."""
-        if not self._n_data_offsets():
+        """The encoded table, then the trials (``trials=``) and the offset (``offset=`` or ``log(exposure=)``) as its
+        last columns when they are named."""
+        if not self._n_data_offsets() and not self._n_data_trials():
             return super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
-        X, values = split_offset(X, self.offset, self.exposure, type(self).__name__)
+        caller = type(self).__name__
+        X, values = split_offset(X, self.offset, self.exposure, caller)
+        X, trials = split_trials(X, getattr(self, "trials", None), caller)
         Z = super()._encode_X(X, fitting=fitting, sample_weight=sample_weight)
-        return torch.cat([Z, torch.as_tensor(values, dtype=Z.dtype)[:, None]], dim=1)
+        extra = [column for column in (trials, values) if column is not None]
+        return torch.cat([Z, *(torch.as_tensor(c, dtype=Z.dtype)[:, None] for c in extra)], dim=1)
+
+    def _check_trials_family(self) -> None:
+        """``trials=`` goes with the binomial family, and the binomial family needs it."""
+        binomial = self.family_ is not None and getattr(self.family_, "n_data_columns", 0) > 0
+        if binomial and not self._n_data_trials():
+            raise ValueError(
+                "`trials` of DeepRegressor must name the column of X with each row's number of trials for family "
+                "'binomial'. Got None instead. For 0/1 outcomes use family='bernoulli'."
+            )
+        if self._n_data_trials() and not binomial:
+            raise ValueError(
+                f"`trials` of DeepRegressor must be None for family {getattr(self.family_, 'name', self.loss)!r}: "
+                f"trials are the binomial's. Got {self.trials!r} instead; use family='binomial'."
+            )
+
+    def _train_config(self) -> Any:
+        config = super()._train_config()
+        if self._n_data_trials() and config.grad_tol is not None:
+            # A row of n trials is n Bernoulli terms: the tolerance is per trial, as for 0/1 data. (With ~900 trials
+            # a row, as in star98, float64 rounding of the objective stops L-BFGS at a gradient near 1e-6 > 1e-7.)
+            config = dataclasses.replace(config, grad_tol=config.grad_tol * self._mean_trials)
+        return config
+
+    def _intercept_only_eta(self, family: Any, X: Tensor, y: Tensor, weight: Tensor | None) -> Tensor:
+        if not self._n_data_trials():
+            return super()._intercept_only_eta(family, X, y, weight)
+        return family.init_eta(y, weight, trials=X[:, -1 - self._n_data_offsets()])
 
     def _standard_errors_apply(self, loss: Any) -> bool:
         """A likelihood fit (not a task loss) of the linear predictor."""
@@ -341,6 +390,26 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
             return eta[:, 0].detach().cpu().numpy().astype(np.float64)
         point = getattr(self.family_, self.family_.point_prediction)  # the mean; the modal ranking for rankings
         return point(eta).detach().cpu().numpy().astype(np.float64)
+
+    def predict_proportion(self, X: Any) -> np.ndarray:
+        """The success probability :math:`p` of each row, for ``family="binomial"`` (``predict`` is the mean :math:`n p`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If the family is not the binomial.
+        """
+        family = self._require_family("predict_proportion")
+        if not hasattr(family, "proportion"):
+            raise ValueError(
+                f"`family` of DeepRegressor must be 'binomial' for predict_proportion. Got {family.name!r} instead; "
+                "predict gives the mean."
+            )
+        return family.proportion(self._eta(X)).detach().cpu().numpy().astype(np.float64)
 
     def linear_coefficients(self):
         """Coefficients of a linear predictor (``network="linear"``) on the original input scale.

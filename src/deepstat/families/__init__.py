@@ -2,13 +2,29 @@
 
 from deepstat.families.base import Family
 from deepstat.families.bernoulli import Bernoulli
+from deepstat.families.binomial import Binomial
 from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
 from deepstat.families.gamma import Gamma, log_gammaincc
 from deepstat.families.gaussian_mixture import GaussianMixture
+from deepstat.families.inverse_gaussian import InverseGaussian, InverseGaussianDistribution
 from deepstat.families.laplace import Laplace
-from deepstat.families.links import CholeskyLink, IdentityLink, Link, LogitLink, LogLink, SoftplusLink
+from deepstat.families.links import (
+    LINKS,
+    CauchitLink,
+    CholeskyLink,
+    CLogLogLink,
+    IdentityLink,
+    InverseLink,
+    InverseSquaredLink,
+    Link,
+    LogitLink,
+    LogLink,
+    ProbitLink,
+    SoftplusLink,
+    SqrtLink,
+)
 from deepstat.families.log_logistic import LogLogistic, LogLogisticDistribution
 from deepstat.families.log_normal import LogNormal
 from deepstat.families.multivariate_normal import MultivariateNormal
@@ -29,16 +45,26 @@ __all__ = [
     "SoftplusLink",
     "LogitLink",
     "CholeskyLink",
+    "InverseLink",
+    "InverseSquaredLink",
+    "SqrtLink",
+    "ProbitLink",
+    "CLogLogLink",
+    "CauchitLink",
+    "LINKS",
     "Normal",
     "Laplace",
     "StudentT",
     "GaussianMixture",
     "Exponential",
     "Gamma",
+    "InverseGaussian",
+    "InverseGaussianDistribution",
     "Beta",
     "MultivariateNormal",
     "VonMises",
     "Bernoulli",
+    "Binomial",
     "Categorical",
     "Poisson",
     "NegativeBinomial",

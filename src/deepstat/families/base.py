@@ -21,7 +21,7 @@ from torch.distributions import Distribution
 from torch.distributions.constraints import Constraint
 
 from deepstat.families.estimation import positive_or
-from deepstat.families.links import Link
+from deepstat.families.links import Link, choose_link
 from deepstat.families.search import continuous_quantile, discrete_quantile
 from deepstat.utils.validation import format_values
 
@@ -102,6 +102,29 @@ class Family:
     support_bounds: ClassVar[tuple[float, float]] = (-math.inf, math.inf)
     #: whether torch's ``icdf`` exists for this family's distribution
     has_icdf: ClassVar[bool] = False
+    #: links of the mean a ``link=`` argument may name, R's names, the default first (empty: no choice)
+    link_choices: ClassVar[tuple[str, ...]] = ()
+    #: links among them whose range leaves the mean's domain (``identity`` for a positive mean): where
+    #: ``eta`` maps outside it the log-likelihood is -inf, so a line search backs off
+    restricted_links: ClassVar[frozenset[str]] = frozenset()
+
+    def _set_link(self, link: str) -> None:
+        """Validate ``link`` (one of ``link_choices``) and make it the link of the first (mean) parameter."""
+        first = next(iter(type(self).links))
+        self.links = {**type(self).links, first: choose_link(link, self.link_choices, type(self).__name__)}
+        self.link = link
+
+    def _link_config(self) -> dict[str, Any]:
+        """``{"link": ...}`` when it is not the default (so that ``Gamma()`` stays ``Gamma()``)."""
+        return {} if self.link == self.link_choices[0] else {"link": self.link}
+
+    def _mask_outside_domain(self, eta: Tensor, log_prob: Tensor) -> Tensor:
+        """``log_prob`` with -inf where a restricted link maps ``eta`` outside the mean's domain."""
+        if getattr(self, "link", None) not in self.restricted_links:
+            return log_prob
+        name, link = next(iter(self.links.items()))
+        inside = self.params[name].check(link.inverse(eta[..., 0]))
+        return torch.where(inside, log_prob, torch.full_like(log_prob, -math.inf))
 
     # ------------------------------------------------------------------ structure
     @property
@@ -193,7 +216,7 @@ class Family:
 
     def log_prob(self, y: Tensor, eta: Tensor) -> Tensor:
         """Full log-likelihood of each observation, constants included; shape ``eta.shape[:-1]``."""
-        return self.distribution(eta).log_prob(self._value(y))
+        return self._mask_outside_domain(eta, self.distribution(eta).log_prob(self._value(y)))
 
     def neg_log_likelihood(
         self,
@@ -622,6 +645,12 @@ class Family:
         for j, (name, link) in enumerate(self.eta_columns()):
             if link.name == "softplus":
                 scale[j] = torch.nn.functional.softplus(eta0[j]) / torch.sigmoid(eta0[j])
+            elif (name, link.name) in _RESCALED_MEAN_LINKS:
+                # eta moves by |g'(mu)| per unit of mu: scale by that times the target's SD, as for an identity loc
+                with torch.enable_grad():
+                    mu0 = link.inverse(eta0[j]).detach().requires_grad_(True)
+                    (slope,) = torch.autograd.grad(link.forward(mu0), mu0)
+                scale[j] = positive_or(slope.abs() * sd, 1.0)
             elif self.location_on_target_scale and name == "loc" and link.name == "identity":
                 scale[j] = sd if sd.ndim == 0 else sd[j]  # vector targets: column j is loc[j]
         return scale.to(y.dtype if y.is_floating_point() else torch.get_default_dtype())
@@ -670,6 +699,12 @@ class Family:
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted(self._config().items()))))
+
+
+#: (parameter, link) pairs of a mean whose eta column is scaled by |g'(mu_0)| * SD(y) (see Family.eta_scale)
+_RESCALED_MEAN_LINKS = frozenset(
+    {("mean", "identity"), ("mean", "inverse"), ("mean", "inverse_squared"), ("rate", "identity"), ("rate", "sqrt"), ("loc", "log")}
+)
 
 
 def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -104,8 +104,9 @@ def log_gammaincc(a: Tensor, x: Tensor) -> Tensor:
 
 
 class Gamma(Family):
-    r"""Gamma family, mean parametrisation: :math:`\mu = \exp(\eta_1)`, shape :math:`k = \mathrm{softplus}(\eta_2)`,
-    rate :math:`k / \mu`, so :math:`E[y] = \mu` and :math:`\mathrm{Var}[y] = \mu^2 / k` (the GLM Gamma with log link).
+    r"""Gamma family, mean parametrisation: :math:`g(\mu) = \eta_1` (by default :math:`\mu = \exp(\eta_1)`), shape
+    :math:`k = \mathrm{softplus}(\eta_2)`, rate :math:`k / \mu`, so :math:`E[y] = \mu` and :math:`\mathrm{Var}[y] = \mu^2 / k`
+    (the GLM Gamma, dispersion :math:`\phi = 1/k`).
 
     .. math:: \log p(y) = k \log\frac{k}{\mu} + (k - 1)\log y - \frac{k y}{\mu} - \log\Gamma(k), \quad y > 0
 
@@ -114,6 +115,14 @@ class Gamma(Family):
     with :math:`Q` the regularised upper incomplete gamma function (:func:`log_gammaincc`).
 
     scipy: ``scipy.stats.gamma(a=concentration, scale=mean / concentration)``.
+
+    Parameters
+    ----------
+    link : {"log", "inverse", "identity"}, default="log"
+        The link of the mean, as R's ``Gamma(link=)`` and statsmodels' ``Gamma(link=)``. R's and
+        statsmodels' default is the canonical "inverse"; deepstat keeps "log", whose range is the
+        domain of the mean, so that any network output is a valid mean. With "inverse" or
+        "identity" an ``eta`` that maps to a mean <= 0 has log-likelihood -inf.
 
     Notes
     -----
@@ -132,6 +141,14 @@ class Gamma(Family):
     support = constraints.positive
     support_text = "positive reals (0, inf)"
     support_bounds = (0.0, float("inf"))
+    link_choices = ("log", "inverse", "identity")
+    restricted_links = frozenset({"inverse", "identity"})
+
+    def __init__(self, link: Literal["log", "inverse", "identity"] = "log") -> None:
+        self._set_link(link)
+
+    def _config(self) -> dict[str, Any]:
+        return self._link_config()
 
     def _make_distribution(self, mean: Tensor, concentration: Tensor) -> Distribution:
         return torch.distributions.Gamma(concentration, concentration / mean, validate_args=False)
@@ -148,4 +165,4 @@ class Gamma(Family):
         # Moments: log mean and shape mean^2 / var (a constant target falls back to shape 1e3).
         mean = weighted_mean(y, w)
         shape = positive_or(mean**2 / weighted_var(y, w), 1e3)
-        return torch.stack([torch.log(mean), self.links["concentration"].forward(shape)])
+        return torch.stack([self.links["mean"].forward(mean), self.links["concentration"].forward(shape)])

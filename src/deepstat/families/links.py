@@ -9,13 +9,17 @@ This follows the GLM convention: the link maps the mean to the linear predictor,
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["Link", "IdentityLink", "LogLink", "SoftplusLink", "LogitLink", "CholeskyLink"]
+__all__ = [
+    "Link", "IdentityLink", "LogLink", "SoftplusLink", "LogitLink", "CholeskyLink", "InverseLink", "InverseSquaredLink",
+    "SqrtLink", "ProbabilityLink", "ProbitLink", "CLogLogLink", "CauchitLink", "LogitProbabilityLink", "LINKS", "choose_link",
+]
 
 
 class Link:
@@ -184,3 +188,179 @@ class CholeskyLink(Link):
         rows, cols, diag = self._indices(param.device)
         entries = param[..., rows, cols]
         return torch.where(diag, SoftplusLink().forward(entries), entries)
+
+
+# ----------------------------------------------------------------------------- GLM links of a mean
+class InverseLink(Link):
+    r"""Inverse (reciprocal) link, :math:`\eta = 1/\mu`, ``mu = 1 / eta``: R's default for ``Gamma()``.
+
+    Its range is not the positive reals: ``eta <= 0`` gives a mean outside the domain, and the
+    family's log-likelihood is then :math:`-\infty` (the line search of the L-BFGS fit backs off).
+
+    Examples
+    --------
+    >>> InverseLink().inverse(torch.tensor([0.5]))
+    tensor([2.])
+    """
+
+    name = "inverse"
+
+    def inverse(self, eta: Tensor) -> Tensor:
+        return 1 / eta
+
+    def forward(self, param: Tensor) -> Tensor:
+        return 1 / param
+
+
+class InverseSquaredLink(Link):
+    r"""Inverse-squared link, :math:`\eta = 1/\mu^2`, ``mu = eta ** -0.5``: the canonical inverse Gaussian link.
+
+    ``eta <= 0`` lies outside its domain (the mean is NaN there, the log-likelihood :math:`-\infty`).
+
+    Examples
+    --------
+    >>> InverseSquaredLink().inverse(torch.tensor([0.25]))
+    tensor([2.])
+    """
+
+    name = "inverse_squared"
+
+    def inverse(self, eta: Tensor) -> Tensor:
+        return torch.rsqrt(eta)
+
+    def forward(self, param: Tensor) -> Tensor:
+        return param**-2
+
+
+class SqrtLink(Link):
+    r"""Square-root link, :math:`\eta = \sqrt{\mu}`, ``mu = eta ** 2`` (R's ``poisson(link="sqrt")``, statsmodels' ``Sqrt``).
+
+    Examples
+    --------
+    >>> SqrtLink().inverse(torch.tensor([3.0]))
+    tensor([9.])
+    """
+
+    name = "sqrt"
+
+    def inverse(self, eta: Tensor) -> Tensor:
+        return eta**2
+
+    def forward(self, param: Tensor) -> Tensor:
+        return torch.sqrt(param)
+
+
+# ----------------------------------------------------------------------------- links of a probability
+class ProbabilityLink(Link):
+    r"""A link of a probability: the inverse link is a CDF :math:`F`, :math:`p = F(\eta)`.
+
+    Subclasses give :meth:`log_probs`, the pair :math:`(\log F(\eta), \log(1 - F(\eta)))` computed
+    without cancellation, which the Bernoulli and binomial likelihoods use.
+    """
+
+    def log_probs(self, eta: Tensor) -> tuple[Tensor, Tensor]:
+        """``(log p, log(1 - p))`` with ``p = inverse(eta)``, accurate in both tails."""
+        raise NotImplementedError(f"{type(self).__name__} must implement `log_probs`.")
+
+    def inverse(self, eta: Tensor) -> Tensor:
+        return torch.exp(self.log_probs(eta)[0])
+
+
+class ProbitLink(ProbabilityLink):
+    r"""Probit link, :math:`p = \Phi(\eta)`, the standard normal CDF (R's ``binomial(link="probit")``).
+
+    Examples
+    --------
+    >>> ProbitLink().inverse(torch.tensor([0.0]))
+    tensor([0.5000])
+    """
+
+    name = "probit"
+
+    def log_probs(self, eta: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.special.log_ndtr(eta), torch.special.log_ndtr(-eta)
+
+    def forward(self, param: Tensor) -> Tensor:
+        return torch.special.ndtri(param)
+
+
+class CLogLogLink(ProbabilityLink):
+    r"""Complementary log-log link, :math:`p = 1 - \exp(-e^{\eta})` (R's ``binomial(link="cloglog")``).
+
+    :math:`\log(1 - p) = -e^{\eta}` exactly, and :math:`\log p = \log(1 - e^{-r})`, :math:`r = e^{\eta}`, as
+    ``log(-expm1(-r))`` for :math:`r < \log 2` and ``log1p(-exp(-r))`` above (Maechler 2012, "Accurately
+    computing log(1 - exp(-|a|))").
+
+    Examples
+    --------
+    >>> CLogLogLink().forward(CLogLogLink().inverse(torch.tensor([0.3], dtype=torch.float64)))
+    tensor([0.3000], dtype=torch.float64)
+    """
+
+    name = "cloglog"
+
+    def log_probs(self, eta: Tensor) -> tuple[Tensor, Tensor]:
+        rate = torch.exp(eta)
+        small = rate < math.log(2)
+        log_p = torch.where(small, torch.log(-torch.expm1(-rate)), torch.log1p(-torch.exp(-rate.clamp(min=math.log(2)))))
+        return log_p, -rate
+
+    def forward(self, param: Tensor) -> Tensor:
+        return torch.log(-torch.log1p(-param))
+
+
+class CauchitLink(ProbabilityLink):
+    r"""Cauchit link, :math:`p = \tfrac12 + \arctan(\eta)/\pi`, the standard Cauchy CDF (R's ``binomial(link="cauchit")``).
+
+    Written :math:`p = \operatorname{atan2}(1, -\eta)/\pi` and :math:`1 - p = \operatorname{atan2}(1, \eta)/\pi`,
+    which keep relative accuracy in both tails.
+
+    Examples
+    --------
+    >>> CauchitLink().inverse(torch.tensor([1.0]))
+    tensor([0.7500])
+    """
+
+    name = "cauchit"
+
+    def log_probs(self, eta: Tensor) -> tuple[Tensor, Tensor]:
+        one = torch.ones_like(eta)
+        return torch.log(torch.atan2(one, -eta) / math.pi), torch.log(torch.atan2(one, eta) / math.pi)
+
+    def forward(self, param: Tensor) -> Tensor:
+        return torch.tan(math.pi * (param - 0.5))
+
+
+class LogitProbabilityLink(ProbabilityLink, LogitLink):
+    """The logit link as a :class:`ProbabilityLink` (``p = sigmoid(eta)``), for the binomial family."""
+
+    def log_probs(self, eta: Tensor) -> tuple[Tensor, Tensor]:
+        return F.logsigmoid(eta), F.logsigmoid(-eta)
+
+    def inverse(self, eta: Tensor) -> Tensor:
+        return torch.sigmoid(eta)
+
+
+#: links of a family's mean by R's name (``Gamma(link="inverse")``)
+LINKS: dict[str, type[Link]] = {
+    cls.name: cls
+    for cls in (IdentityLink, LogLink, InverseLink, InverseSquaredLink, SqrtLink, LogitProbabilityLink, ProbitLink, CLogLogLink, CauchitLink)
+}
+
+
+def choose_link(link: object, choices: tuple[str, ...], caller: str) -> Link:
+    """The link named ``link``, one of the family's ``choices``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``link``, the valid choices and what was given.
+
+    Examples
+    --------
+    >>> choose_link("sqrt", ("log", "identity", "sqrt"), "Poisson")
+    SqrtLink()
+    """
+    if not isinstance(link, str) or link not in choices:
+        raise ValueError(f"`link` of {caller} must be one of {list(choices)}. Got {link!r} instead.")
+    return LINKS[link]()

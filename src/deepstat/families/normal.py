@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -20,6 +20,11 @@ class Normal(Family):
     r"""Normal family: :math:`y \sim N(\mu, \sigma^2)`, :math:`\mu = \eta_1`, :math:`\sigma = \mathrm{softplus}(\eta_2)`.
 
     .. math:: \log p(y) = -\tfrac12 \log(2\pi) - \log\sigma - \frac{(y - \mu)^2}{2\sigma^2}
+
+    Parameters
+    ----------
+    link : {"identity", "log"}, default="identity"
+        The link of the mean, as R's ``gaussian(link=)``: with "log", :math:`\mu = \exp(\eta_1)`.
 
     scipy: ``scipy.stats.norm(loc=loc, scale=scale)``. The CDF is ``erfc(-z / sqrt 2) / 2`` (accurate in
     the far lower tail, unlike ``torch.distributions.Normal.cdf``); quantiles use torch's ``icdf``.
@@ -38,6 +43,13 @@ class Normal(Family):
     support = constraints.real
     support_text = "real numbers (-inf, inf)"
     has_icdf = True
+    link_choices = ("identity", "log")
+
+    def __init__(self, link: Literal["identity", "log"] = "identity") -> None:
+        self._set_link(link)
+
+    def _config(self) -> dict[str, Any]:
+        return self._link_config()
 
     def _make_distribution(self, loc: Tensor, scale: Tensor) -> Distribution:
         return torch.distributions.Normal(loc, scale, validate_args=False)
@@ -53,4 +65,6 @@ class Normal(Family):
         # a constant target falls back to scale 1e-3 * max(1, |mean|).
         mean = weighted_mean(y, w)
         sd = positive_or(weighted_var(y, w).sqrt(), 1e-3 * max(1.0, float(mean.abs())))
-        return torch.stack([mean, self.links["scale"].forward(sd)])
+        if self.link == "log":  # a start for the log of the mean; the data are not changed
+            mean = positive_or(mean, 1e-3 * float(sd))
+        return torch.stack([self.links["loc"].forward(mean), self.links["scale"].forward(sd)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -16,11 +16,18 @@ __all__ = ["Poisson"]
 
 
 class Poisson(Family):
-    r"""Poisson family, log link: :math:`y \sim \mathrm{Poisson}(\lambda)`, :math:`\lambda = \exp(\eta)`.
+    r"""Poisson family: :math:`y \sim \mathrm{Poisson}(\lambda)`, :math:`g(\lambda) = \eta`, by default the log link
+    :math:`\lambda = \exp(\eta)`.
 
     .. math:: \log p(y) = y \log\lambda - \lambda - \log y!
 
     scipy: ``scipy.stats.poisson(mu=rate)``.
+
+    Parameters
+    ----------
+    link : {"log", "identity", "sqrt"}, default="log"
+        The link of the rate, as R's ``poisson(link=)`` and statsmodels' ``Poisson(link=)``. With
+        "identity" a negative ``eta`` lies outside the domain: its log-likelihood is -inf.
 
     Notes
     -----
@@ -42,12 +49,20 @@ class Poisson(Family):
     target_hint = "Use family='negative_binomial' if the counts are overdispersed."
     support_bounds = (0.0, float("inf"))
     is_discrete = True
+    link_choices = ("log", "identity", "sqrt")
+    restricted_links = frozenset({"identity"})
+
+    def __init__(self, link: Literal["log", "identity", "sqrt"] = "log") -> None:
+        self._set_link(link)
+
+    def _config(self) -> dict[str, Any]:
+        return self._link_config()
 
     def _make_distribution(self, rate: Tensor) -> Distribution:
         return torch.distributions.Poisson(rate, validate_args=False)
 
     def _cdf(self, y: Tensor, eta: Tensor) -> Tensor:
-        rate = torch.exp(eta[..., 0])
+        rate = self.split(eta)["rate"]
         k = torch.floor(y)
         return torch.where(k < 0, torch.zeros_like(k * rate), torch.special.gammaincc(k.clamp(min=0) + 1, rate))
 
@@ -56,4 +71,4 @@ class Poisson(Family):
         mean = weighted_mean(y, w)
         if not float(mean) > 0:
             mean = 0.5 * (w**2).sum()
-        return torch.log(mean).reshape(1)
+        return self.links["rate"].forward(mean).reshape(1)

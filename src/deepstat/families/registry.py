@@ -6,10 +6,12 @@ from typing import Any
 
 from deepstat.families.base import Family
 from deepstat.families.bernoulli import Bernoulli
+from deepstat.families.binomial import Binomial
 from deepstat.families.beta import Beta
 from deepstat.families.categorical import Categorical
 from deepstat.families.exponential import Exponential
 from deepstat.families.gamma import Gamma
+from deepstat.families.inverse_gaussian import InverseGaussian
 from deepstat.families.gaussian_mixture import GaussianMixture
 from deepstat.families.laplace import Laplace
 from deepstat.families.log_logistic import LogLogistic
@@ -35,10 +37,12 @@ FAMILIES: dict[str, type[Family]] = {
         GaussianMixture,
         Exponential,
         Gamma,
+        InverseGaussian,
         Beta,
         MultivariateNormal,
         VonMises,
         Bernoulli,
+        Binomial,
         Categorical,
         Poisson,
         PlackettLuce,

@@ -34,6 +34,10 @@ class DistributionalHead(nn.Module):
     data_offset : bool, default=False
         The last input column is a per-observation offset (a GLM's ``offset``, ``log(exposure)``
         for a rate), added to ``eta[..., 0]`` (the location on its link scale) and not seen by ``body``.
+    data_trials : bool, default=False
+        The last input column (before the offset, when there is one) is a per-observation number of
+        trials (a binomial's ``n``), passed through unchanged as one more, last, column of ``eta``
+        (so ``forward`` returns ``n_params + 1`` columns) and not seen by ``body``.
 
     Notes
     -----
@@ -53,9 +57,11 @@ class DistributionalHead(nn.Module):
     def __init__(
         self, body: nn.Module, n_params: int, n_modelled: int, offset: Sequence[float], scale: Sequence[float],
         data_offset: bool = False,
+        data_trials: bool = False,
     ) -> None:
         super().__init__()
         self.data_offset = bool(data_offset)
+        self.data_trials = bool(data_trials)
         if not 1 <= n_modelled <= n_params:
             raise ValueError(f"`n_modelled` of DistributionalHead must be in [1, {n_params}]. Got {n_modelled!r} instead.")
         if len(offset) != n_params or len(scale) != n_params:
@@ -78,10 +84,14 @@ class DistributionalHead(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.data_offset:  # the last column is the observation's offset, on the link scale of eta[..., 0]
             x, given = x[..., :-1], x[..., -1]
+        if self.data_trials:  # then the number of trials, data that the family reads from eta's last column
+            x, trials = x[..., :-1], x[..., -1:]
         g = self.body(x)  # (*batch, n_modelled)
         if self.n_modelled < self.n_params:
             g = torch.cat([g, self.constants.expand(*g.shape[:-1], -1)], dim=-1)  # (*batch, n_params)
         eta = self.offset + self.scale * g
         if self.data_offset:
             eta = torch.cat([eta[..., :1] + given.unsqueeze(-1), eta[..., 1:]], dim=-1)
+        if self.data_trials:
+            eta = torch.cat([eta, trials.to(eta.dtype)], dim=-1)  # (*batch, n_params + 1)
         return eta

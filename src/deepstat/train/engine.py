@@ -66,6 +66,14 @@ def default_objective(loss: LossFn) -> Objective:
     return objective
 
 
+
+def _finite_value_and_gradient(value: Tensor, params: list[Tensor]) -> bool:
+    """Whether the objective and every gradient entry are finite (one reduction per parameter)."""
+    if not bool(torch.isfinite(value)):
+        return False
+    grads = [p.grad for p in params if p.grad is not None]
+    return not grads or bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
+
 class ConvergenceWarning(SklearnConvergenceWarning):
     """An L-BFGS fit ended (``max_epochs``) before its gradient reached ``grad_tol``: not the maximum-likelihood estimate."""
 
@@ -389,6 +397,8 @@ class _Trainer:
         return per_batch, total_weight
 
     def _lbfgs_step(self, model: nn.Module, batch: Batch, n_global: int, sums: list[Tensor]) -> None:
+        start: list[float] = []  # the objective where this step starts
+
         def closure() -> Tensor:
             self.optimizer.zero_grad(set_to_none=True)
             objective, data_loss = self._objective(model, batch, n_global)
@@ -398,6 +408,18 @@ class _Trainer:
             value = objective.detach()
             if self.world > 1:  # every process must see the same objective in the line search
                 value = dist_utils.all_reduce_sum(value.clone()) / self.world
+            if not start:
+                start.append(float(value))  # not finite: left as it is, for the NaN guard to report
+            elif math.isfinite(start[0]) and not _finite_value_and_gradient(value, self.params):
+                # A trial point of the line search left the domain (an identity or inverse link giving a
+                # mean <= 0): a +inf or NaN loss. torch's strong-Wolfe search would interpolate with it
+                # and step to NaN; a finite loss above the start with a zero gradient makes it bracket
+                # the step and back off towards the last valid point instead. Accepted points stay valid:
+                # the search returns its lowest point, never this one.
+                for p in self.params:
+                    if p.grad is not None:
+                        p.grad.zero_()
+                value = value.new_tensor(start[0] + abs(start[0]) + 1.0)
             return value
 
         self.optimizer.step(closure)

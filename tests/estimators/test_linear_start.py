@@ -103,3 +103,25 @@ def test_linear_skip_must_be_a_bool() -> None:
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match=r"`linear_skip` of MLP \(the network of DeepRegressor\) must be a bool. Got 'yes' instead"):
         DeepRegressor(network=MLP(hidden_sizes=(4,), linear_skip="yes"), verbose=0).fit(X, X[:, 0])
+
+
+def test_the_network_is_kept_when_it_beats_the_linear_model_and_dropped_when_it_does_not(rng: np.random.Generator) -> None:
+    """The one-standard-error rule: a clear non-linearity keeps the network; pure noise on top of a line does not."""
+    X = rng.uniform(-2, 2, size=(600, 2))
+    y = 2.0 * np.sin(2.0 * X[:, 0]) + X[:, 1] + 0.3 * rng.normal(size=600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        curved = DeepRegressor(random_state=0, verbose=0).fit(X[:400], y[:400])
+    assert curved.history_.best_epoch > 0 and torch.count_nonzero(curved.module_.body.network.output_layer.weight) > 0
+    ols = sm.OLS(y[:400], sm.add_constant(X[:400])).fit()
+    mse_ols = np.mean((y[400:] - ols.predict(sm.add_constant(X[400:]))) ** 2)
+    assert np.mean((y[400:] - curved.predict(X[400:])) ** 2) < 0.5 * mse_ols
+
+    y_lin = X[:, 0] - X[:, 1] + rng.normal(size=600)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        flat = DeepRegressor(random_state=0, verbose=0).fit(X, y_lin)
+    assert any(issubclass(w.category, NoImprovementWarning) for w in caught)
+    assert flat.history_.best_epoch == 0
+    ref = sm.OLS(y_lin, sm.add_constant(X)).fit()
+    np.testing.assert_allclose(flat.predict(X), ref.predict(sm.add_constant(X)), rtol=1e-4, atol=1e-4)  # the OLS fit itself

@@ -133,7 +133,7 @@ def test_errors_name_the_fitted_levels(rng: np.random.Generator) -> None:
         model.predict_interval(X, alpha=1.5)
     with pytest.raises(ValueError, match="needs a likelihood family"):
         model.predict_distribution(X)
-    with pytest.raises(ValueError, match="`noncrossing` of DeepQuantileRegressor must be False"):
+    with pytest.raises(ValueError, match="`network` of DeepQuantileRegressor must be the linear predictor"):
         model.linear_coefficients()
 
 

@@ -22,7 +22,7 @@ def data(rng):
 
 @pytest.fixture
 def ensemble(data):
-    base = DeepRegressor(network=MLP(hidden_sizes=(8,)), max_epochs=10, verbose=0)
+    base = DeepRegressor(network=MLP(hidden_sizes=(8,), linear_skip=False), max_epochs=10, verbose=0)  # members differ by their networks
     return DeepEnsemble(base, n_members=3, random_state=0).fit(*data)
 
 

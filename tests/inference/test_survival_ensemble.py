@@ -103,7 +103,7 @@ def test_bad_input_is_named(data, estimator, n_members, match) -> None:
 
 def test_members_checkpoint_in_their_own_folders(data, tmp_path) -> None:
     X, t, e = data
-    base = DeepCoxPH(network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1), max_epochs=10, verbose=0, checkpoint_dir=tmp_path, resume=True)
+    base = DeepCoxPH(network=MLP(hidden_sizes=(8,), batch_norm=True, dropout=0.1, linear_skip=False), max_epochs=10, verbose=0, checkpoint_dir=tmp_path, resume=True)
     ens = SurvivalEnsemble(base, n_members=3, random_state=0).fit(X[:200], (t[:200], e[:200]))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["member_0", "member_1", "member_2"]
     risks = [m.predict_risk(X[:20]) for m in ens.estimators_]

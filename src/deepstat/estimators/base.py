@@ -40,7 +40,7 @@ from deepstat.estimators._params import (
 from deepstat.data import TableAdapter
 from deepstat.data.table import check_table
 from deepstat.data.batch import n_rows
-from deepstat.estimators._linear_start import fit_linear_start, network_on_linear_start
+from deepstat.estimators._linear_start import fit_linear_start, keep_network_if_it_helps, network_on_linear_start
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
@@ -265,9 +265,13 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
                 train, validation = split_validation(train, float(self.validation_fraction), torch.Generator().manual_seed(self.seed_))
             family = getattr(self, "family_", None)
             n_linear = family.n_location_params if family is not None and loss == family.neg_log_likelihood else n_modelled
-            fit_linear_start(module, loss, train, validation, config, n_linear)
+            classes = family is not None and family.name in ("bernoulli", "categorical", "binomial")
+            fit_linear_start(module, loss, train, validation, config, n_linear, early_stop=classes)
+            start = {k: v.detach().clone() for k, v in module.state_dict().items()}
             with network_on_linear_start(type(self).__name__):
                 self.history_: History = fit_module(module, loss, train, config, validation=validation)
+            if validation is not None and self.history_.best_epoch > 0:
+                keep_network_if_it_helps(module, loss, validation, start, self.seed_, type(self).__name__, self.history_)
         else:
             self.history_ = fit_module(module, loss, train, config, validation=validation)
         self.n_epochs_ = self.history_.n_epochs

@@ -30,6 +30,11 @@ from deepstat.utils.validation import resolve_seed
 __all__ = ["DeepQuantileRegressor"]
 
 
+def _auto_noncrossing(network: NetworkConfig) -> bool:
+    """noncrossing="auto": only for networks without a linear part (see DeepQuantileRegressor)."""
+    return not network.is_linear and not getattr(network, "linear_skip", False)
+
+
 class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     r"""A neural network predicting several conditional quantiles at once (pinball loss).
 
@@ -46,9 +51,13 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     quantiles : sequence of float, default=(0.1, 0.5, 0.9)
         Strictly increasing levels in (0, 1).
     noncrossing : bool or "auto", default="auto"
-        Enforce ordered quantiles by construction. "auto": False for the linear predictor (the
-        classical model fits each level on its own), True otherwise. Without it, fitted quantiles
-        that cross on the training rows raise a
+        Enforce ordered quantiles by construction (a base quantile plus softplus increments).
+        "auto": False for networks with a linear part, the linear predictor (the classical model
+        fits each level on its own) and the default MLP, whose linear skip starts at that classical
+        fit (which softplus increments cannot represent); True otherwise. Without it, a network's
+        predicted quantiles are rearranged (sorted in each row: never crossing, and never further
+        from the true quantiles, Chernozhukov, Fernandez-Val and Galichon 2010), and the linear
+        predictor's fitted quantiles that cross on the training rows raise a
         :class:`~deepstat.losses.QuantileCrossingWarning`.
     optimizer : str, default="auto"
         As in :class:`DeepRegressor`, plus "linprog": the exact minimum-pinball fit of a linear
@@ -179,7 +188,7 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     def _resolve_settings(self, network: NetworkConfig) -> None:
         """``noncrossing_`` and the "auto" settings: the linear programme for a plain linear predictor."""
         caller = type(self).__name__
-        self.noncrossing_ = (not network.is_linear) if self.noncrossing == "auto" else bool(self.noncrossing)
+        self.noncrossing_ = _auto_noncrossing(network) if self.noncrossing == "auto" else bool(self.noncrossing)
         problems = [
             why for why, bad in (
                 ("a linear network", not network.is_linear),
@@ -234,7 +243,12 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         self.n_epochs_, self.n_train_, self.n_validation_, self.coef_cov_ = 1, n, 0, None
 
     def _warn_if_crossing(self, X: Any) -> None:
-        """A QuantileCrossingWarning when a lower level's fitted quantile exceeds a higher level's on a training row."""
+        """A QuantileCrossingWarning when a lower level's fitted quantile exceeds a higher level's on a training row.
+
+        The linear predictor only: a network's predictions are rearranged (see _quantile_matrix).
+        """
+        if not self.network_.is_linear:
+            return
         self.module_.eval()
         with torch.no_grad(), torch_threads():
             q = self.loss_.quantile_predictions(self._module_eta(X)).double().cpu().numpy()  # (n, m)
@@ -251,7 +265,7 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     def _restore_fitted(self) -> None:
         """Rebuild ``quantiles_``, ``noncrossing_`` and ``loss_`` from the hyperparameters (after loading a saved model)."""
         self.quantiles_ = check_quantiles(self.quantiles, type(self).__name__)
-        self.noncrossing_ = (not self.network_.is_linear) if self.noncrossing == "auto" else bool(self.noncrossing)
+        self.noncrossing_ = _auto_noncrossing(self.network_) if self.noncrossing == "auto" else bool(self.noncrossing)
         self.loss_ = PinballLoss(self.quantiles_, noncrossing=self.noncrossing_, increment_scale=self.increment_scale_)
 
     def _start(self, y: torch.Tensor, weight: torch.Tensor | None, levels: tuple[float, ...]) -> tuple[torch.Tensor, torch.Tensor, float]:
@@ -293,7 +307,11 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
     # ------------------------------------------------------------------ predict
     def _quantile_matrix(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "module_")
-        return self.loss_.quantile_predictions(self._eta(X)).detach().cpu().numpy().astype(np.float64)
+        q = self.loss_.quantile_predictions(self._eta(X)).detach().cpu().numpy().astype(np.float64)
+        # a network without non-crossing outputs: its quantiles rearranged (sorted) row by row, which
+        # never crosses and never moves them further from the true ones (Chernozhukov et al. 2010);
+        # the linear predictor's are the classical fit's, as they are
+        return q if self.noncrossing_ or self.network_.is_linear else np.sort(q, axis=1)
 
     def linear_coefficients(self) -> pd.DataFrame:
         """Per-level coefficients of a linear model (``network="linear"``, without non-crossing outputs).

@@ -431,7 +431,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         check_is_fitted(self, "module_")
         if not self.network_.is_linear:
             raise ValueError(
-                "`network` of DeepRegressor must be the linear predictor (network=\"linear\") for "
+                f"`network` of {type(self).__name__} must be the linear predictor (network=\"linear\") for "
                 f"linear_coefficients: its weights are not coefficients. Got {self.network_!r} instead."
             )
         return self._coefficient_frame()

@@ -119,7 +119,3 @@ class StatsmodelsBaseline(PredictiveMixin, BaseEstimator):
             {"coef": coef, "std err": se, "z": z, "P>|z|": p, f"[{alpha / 2:g}": coef - half, f"{1 - alpha / 2:g}]": coef + half},
             index=index,
         )
-
-    def _check_no_weights(self, sample_weight: Any, reason: str) -> None:
-        if sample_weight is not None:
-            raise ValueError(f"`sample_weight` of {type(self).__name__} must be None {reason}. Got weights instead.")

@@ -75,4 +75,4 @@ def test_not_fitted_and_clone() -> None:
         model.predict(np.zeros((2, 1)))
     with pytest.raises(NotFittedError):
         model.summary()
-    assert clone(model).get_params() == {"family": "gamma", "offset": None, "exposure": None}
+    assert clone(model).get_params() == {"family": "gamma", "offset": None, "exposure": None, "fit_intercept": True}

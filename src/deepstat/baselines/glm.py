@@ -45,6 +45,8 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     offset, exposure : str or None, default=None
         A column of ``X`` (a DataFrame) added to the linear predictor (statsmodels' ``offset=``), or a
         positive exposure whose log is (``exposure=``); not a covariate. As :class:`~deepstat.estimators.DeepRegressor`.
+    fit_intercept : bool, default=True
+        False leaves the constant out of the design (R's ``y ~ 0 + x``); categories stay treatment coded.
 
     Attributes
     ----------
@@ -106,10 +108,12 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         family: Literal["normal", "poisson", "negative_binomial", "gamma", "bernoulli"] = "normal",
         offset: str | None = None,
         exposure: str | None = None,
+        fit_intercept: bool = True,
     ) -> None:
         self.family = family
         self.offset = offset
         self.exposure = exposure
+        self.fit_intercept = fit_intercept
 
     def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
         """``X`` without its offset column, and the offsets (``log`` of an exposure), as DeepRegressor reads them."""

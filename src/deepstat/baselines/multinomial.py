@@ -27,6 +27,11 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
     :math:`P(y = j \mid x) = \mathrm{softmax}(x^\top\beta_0, \ldots, x^\top\beta_{k-1})_j` with
     :math:`\beta_0 = 0` (the first class in ``classes_`` is the reference).
 
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+        False leaves the constant out of the design; categories stay treatment coded.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -63,8 +68,8 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
     FrozenList(['class', 'term'])
     """
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, fit_intercept: bool = True) -> None:
+        self.fit_intercept = fit_intercept
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultinomialLogitBaseline:
         """Fit by maximum likelihood (Newton's method).

@@ -38,6 +38,10 @@ class DeepQuantileRegressor(DeepRegressor):
         Strictly increasing levels in (0, 1).
     noncrossing : bool, default=True
         Enforce ordered quantiles by construction.
+    fit_intercept : bool, default=True
+        False: every quantile is :math:`x^\top\beta_\tau`, without a constant (as in
+        :class:`DeepRegressor`); needs ``noncrossing=False``, whose increments are positive constants
+        plus the network.
     network, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
@@ -79,13 +83,14 @@ class DeepQuantileRegressor(DeepRegressor):
     # pinball losses are not smooth: L-BFGS stalls on them, so "auto" keeps Adam for the linear model too
     _linear_is_classical = False
 
-    _constraints = {**COMMON_CONSTRAINTS, "noncrossing": [BOOL]}
+    _constraints = {**COMMON_CONSTRAINTS, "noncrossing": [BOOL], "fit_intercept": [BOOL]}
 
     def __init__(
         self,
         quantiles: Sequence[float] = (0.1, 0.5, 0.9),
         noncrossing: bool = True,
         network: str | NetworkConfig = "mlp",
+        fit_intercept: bool = True,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,
@@ -124,10 +129,16 @@ class DeepQuantileRegressor(DeepRegressor):
         Raises
         ------
         ValueError
-            If ``quantiles`` are outside (0, 1), unsorted or repeated.
+            If ``quantiles`` are outside (0, 1), unsorted or repeated, or ``fit_intercept=False``
+            with ``noncrossing=True``.
         """
         validate_params(self, self._constraints)
         levels = check_quantiles(self.quantiles, type(self).__name__)
+        if not self.fit_intercept and self.noncrossing:
+            raise ValueError(
+                f"`fit_intercept` of {type(self).__name__} must be True with noncrossing=True (the non-crossing "
+                "increments are a positive constant plus the network). Got False instead; set noncrossing=False."
+            )
         self._reset_fitted()
         X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
         self.family_ = None

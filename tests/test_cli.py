@@ -219,3 +219,54 @@ def test_fit_and_compare_take_a_trials_column(tmp_path: Path, capsys) -> None:
     assert "classical binomial" in capsys.readouterr().out
     assert main(["fit", str(path), "--target", "passed", "--family", "binomial", "--hidden", "linear", "--out", str(tmp_path / "b")]) == 2
     assert "`trials` of DeepRegressor must name the column of X" in capsys.readouterr().err.replace("\n", " ")
+
+
+def _capture_compare(monkeypatch) -> dict:
+    """Record the models and design that `deepstat compare` hands to deepstat.evaluation.compare (which still runs)."""
+    import deepstat.evaluation
+
+    seen: dict = {}
+    real = deepstat.evaluation.compare
+
+    def spy(models, X, y, **kwargs):
+        seen.update(models=models, X=X, y=y)
+        seen["result"] = real(models, X, y, **kwargs)
+        return seen["result"]
+
+    monkeypatch.setattr(deepstat.evaluation, "compare", spy)
+    return seen
+
+
+@pytest.mark.parametrize("rhs", ["np.log(income)", "0 + np.log(income)"])
+def test_compare_formula_gives_both_models_the_same_design(rhs, engel_csv: Path, monkeypatch, capsys) -> None:
+    seen = _capture_compare(monkeypatch)
+    code = main(["compare", str(engel_csv), "--formula", f"foodexp ~ {rhs}", "--family", "gamma", "--hidden", "linear",
+                 "--cv", "2", "--quiet"])
+    assert code == 0
+    assert list(seen["X"].columns) == ["np.log(income)"]  # the formula's design, not the raw income column
+    intercept = not rhs.startswith("0")
+    assert all(m.get_params()["fit_intercept"] is intercept for m in seen["models"].values())
+    # the same design and likelihood: the linear deep model and the gamma GLM give one held-out NLL per fold
+    # (the GLM's dispersion is the Pearson estimate, the deep model's the MLE: 1e-2)
+    nll = seen["result"].scores.query("metric == 'nll'").pivot(index="split", columns="model", values="value")
+    np.testing.assert_allclose(nll["deep gamma"], nll["classical gamma"], rtol=1e-2)
+    assert "classical gamma" in " ".join(capsys.readouterr().out.split())
+
+
+def test_compare_formula_target_must_agree_and_spector_bernoulli_formula(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = tmp_path / "spector.csv"
+    assert main(["datasets", "spector", "--export", str(path)]) == 0
+    code = main(["compare", str(path), "--target", "PSI", "--formula", "GRADE ~ GPA + TUCE", "--family", "bernoulli", "--quiet"])
+    assert code == 2
+    assert "--target 'PSI' disagrees with the formula's left-hand side 'GRADE'" in capsys.readouterr().err
+    seen = _capture_compare(monkeypatch)
+    code = main(["compare", str(path), "--formula", "GRADE ~ GPA + TUCE + C(PSI)", "--family", "bernoulli", "--hidden", "linear",
+                 "--cv", "2", "--quiet"])
+    assert code == 0
+    assert list(seen["X"].columns) == ["GPA", "TUCE", "C(PSI)[T.1.0]"]
+    assert type(seen["models"]["classical bernoulli"]).__name__ == "MultinomialLogitBaseline"  # the logit, as fit picks
+    # 16 training rows per fold can separate the classes: then the logit is reported as failed, with the reason
+    failures = seen["result"].failures
+    assert set(failures) <= {"classical bernoulli"}
+    if failures:
+        assert "failed and is not scored" in " ".join(capsys.readouterr().out.split())

@@ -75,4 +75,5 @@ def test_not_fitted_and_clone() -> None:
         model.predict(np.zeros((2, 1)))
     with pytest.raises(NotFittedError):
         model.summary()
-    assert clone(model).get_params() == {"family": "gamma", "link": None, "offset": None, "exposure": None, "trials": None}
+    assert clone(model).get_params() == {"family": "gamma", "link": None, "offset": None, "exposure": None, "trials": None,
+                                         "fit_intercept": True}

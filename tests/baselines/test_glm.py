@@ -135,10 +135,21 @@ def test_frequency_weights_equal_duplicated_rows(glm_frame, draw) -> None:
     assert weighted.extra_params_["concentration"] == pytest.approx(duplicated.extra_params_["concentration"], rel=1e-9)
 
 
-def test_negative_binomial_refuses_weights(glm_frame, draw) -> None:
+def test_negative_binomial_weights_equal_duplicated_rows_and_statsmodels(glm_frame, draw) -> None:
+    # statsmodels' NegativeBinomial takes no weights (issue 11 item 2): the weighted NB2 MLE is ours
     X, mu = glm_frame
-    with pytest.raises(ValueError, match=r"`sample_weight` of GLMBaseline must be None for family='negative_binomial'"):
-        GLMBaseline("negative_binomial").fit(X, draw("negative_binomial", mu), sample_weight=np.ones(len(mu)))
+    y = draw("negative_binomial", mu)
+    w = np.tile([1.0, 3.0], len(y) // 2)
+    weighted = GLMBaseline("negative_binomial").fit(X, y, sample_weight=w)
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    duplicated = GLMBaseline("negative_binomial").fit(X.iloc[rows], y[rows])  # statsmodels' unweighted NB2
+    np.testing.assert_allclose(weighted.coef_, duplicated.coef_, rtol=1e-5)
+    assert weighted.extra_params_["dispersion"] == pytest.approx(duplicated.extra_params_["dispersion"], rel=1e-5)
+    np.testing.assert_allclose(weighted.summary().to_numpy(), duplicated.summary().to_numpy(), rtol=1e-5, atol=1e-8)
+    ones = GLMBaseline("negative_binomial").fit(X, y, sample_weight=np.ones(len(y)))
+    plain = GLMBaseline("negative_binomial").fit(X, y)
+    np.testing.assert_allclose(ones.summary().to_numpy(), plain.summary().to_numpy(), rtol=1e-5, atol=1e-8)
+    assert ones.result_.llf == pytest.approx(plain.result_.llf, abs=1e-6)
 
 
 @pytest.mark.parametrize("family", ["beta", "Poisson", "laplace", None])

@@ -81,8 +81,20 @@ def test_unseen_labels_and_bad_targets(three_classes) -> None:
         MultinomialLogitBaseline().fit(X, None)
 
 
-def test_no_sample_weight_parameter() -> None:
-    # statsmodels' Logit/MNLogit take no weights, so fit does not pretend to (scikit-learn then skips weight checks)
-    from sklearn.utils.validation import has_fit_parameter
-
-    assert not has_fit_parameter(MultinomialLogitBaseline(), "sample_weight")
+def test_weights_equal_duplicated_rows_and_statsmodels(three_classes) -> None:
+    # statsmodels' MNLogit/Logit take no weights (issue 11 item 2): the weighted MLE is ours
+    X, y = three_classes
+    w = np.tile([2.0, 1.0, 3.0], len(y) // 3)
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    for labels in (y, (y == "a").astype(int)):  # MNLogit, and Logit for two classes
+        weighted = MultinomialLogitBaseline().fit(X, labels, sample_weight=w)
+        duplicated = MultinomialLogitBaseline().fit(X.iloc[rows], labels[rows])
+        np.testing.assert_allclose(weighted.summary().to_numpy(), duplicated.summary().to_numpy(), rtol=1e-5, atol=1e-8)
+        assert weighted.result_.llf == pytest.approx(duplicated.result_.llf, abs=1e-6)
+        ones = MultinomialLogitBaseline().fit(X, labels, sample_weight=np.ones(len(y)))
+        plain = MultinomialLogitBaseline().fit(X, labels)
+        np.testing.assert_allclose(ones.coef_, plain.coef_, rtol=1e-5, atol=1e-10)
+        np.testing.assert_allclose(ones.summary().to_numpy(), plain.summary().to_numpy(), rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(ones.predict_proba(X), plain.predict_proba(X), atol=1e-10)
+    with pytest.raises(ValueError, match=r"`sample_weight` of MultinomialLogitBaseline must be non-negative"):
+        MultinomialLogitBaseline().fit(X, y, sample_weight=-np.ones(len(y)))

@@ -171,3 +171,44 @@ def test_compare_folds_keep_every_stratum_in_training(rossi) -> None:
     for seed in range(6):  # folds stratified by event only left B out of a training part for some seeds
         result = compare({"cox": CoxPHBaseline(strata="site")}, X, y, cv=2, n_boot=10, random_state=seed)
         assert np.isfinite(result.summary["mean"]).all()
+
+
+def test_weighted_cox_equals_lifelines_weights_col(rossi, rng) -> None:
+    # lifelines' weights_col with robust=False (model-based standard errors); precision 1e-12 so that
+    # lifelines' own stopping rule does not limit the agreement
+    X = rossi.drop(columns=["week", "arrest"])
+    w = rng.integers(1, 4, size=len(rossi)).astype(float)
+    frame = rossi.assign(w=w)
+    for strata in (None, ["wexp"]):
+        ours = CoxPHBaseline(strata=strata).fit(X, (rossi["week"], rossi["arrest"]), sample_weight=w)
+        reference = lifelines.CoxPHFitter(strata=strata).fit(
+            frame, "week", "arrest", weights_col="w", robust=False, fit_options={"precision": 1e-12}
+        )
+        np.testing.assert_allclose(ours.summary().to_numpy(), reference.summary.to_numpy(), rtol=1e-5, atol=1e-6)
+        assert ours.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)
+        surv = ours.predict_survival_function(X.iloc[:5])
+        np.testing.assert_allclose(surv.to_numpy(), reference.predict_survival_function(X.iloc[:5]).loc[surv.index].to_numpy(), atol=1e-6)
+
+
+def test_weighted_cox_equals_repeated_rows(rossi, rng) -> None:
+    # integer weights = repeated rows for Breslow ties. A repeated row is a tie with itself, which
+    # Efron's approximation would split; lifelines' weighted Efron does not, so on untied data it is the
+    # repeated rows' Breslow fit
+    X = rossi.drop(columns=["week", "arrest"])
+    w = rng.integers(0, 4, size=len(rossi)).astype(float)  # zeros drop rows
+    rows = np.repeat(np.arange(len(rossi)), w.astype(int))
+    weighted = CoxPHBaseline(ties="breslow").fit(X, (rossi["week"], rossi["arrest"]), sample_weight=w)
+    repeated = CoxPHBaseline(ties="breslow").fit(X.iloc[rows], (rossi["week"].iloc[rows], rossi["arrest"].iloc[rows]))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-8)
+    np.testing.assert_allclose(weighted.standard_errors_, repeated.standard_errors_, rtol=1e-8)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
+    np.testing.assert_allclose(weighted.predict_survival_function(X.iloc[:5]), repeated.predict_survival_function(X.iloc[:5]), atol=1e-10)
+    time = rossi["week"].to_numpy() + rng.uniform(0, 0.5, size=len(rossi))  # untied times, one event per row
+    a = CoxPHBaseline().fit(X, (time, rossi["arrest"]), sample_weight=np.maximum(w, 1))
+    ones = np.repeat(np.arange(len(rossi)), np.maximum(w, 1).astype(int))
+    b = CoxPHBaseline(ties="breslow").fit(X.iloc[ones], (time[ones], rossi["arrest"].to_numpy()[ones]))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8)
+    with pytest.raises(ValueError, match=r"`sample_weight` of CoxPHBaseline must be non-negative"):
+        CoxPHBaseline().fit(X, (rossi["week"], rossi["arrest"]), sample_weight=-w)
+    with pytest.raises(ValueError, match=r"`sample_weight` of CoxPHBaseline must have shape \(432,\)"):
+        CoxPHBaseline().fit(X, (rossi["week"], rossi["arrest"]), sample_weight=w[:3])

@@ -224,3 +224,51 @@ def test_a_baseline_that_diverges_is_reported_as_failed_not_scored() -> None:
             result = compare({"deep": deep, "glm": GLMBaseline("bernoulli")}, X, y, cv=2)
     assert set(result.failures) == {"glm"} and "split 0" in result.failures["glm"]
     assert set(result.summary["model"]) == {"deep"} and result.tests.empty
+
+
+def test_nb2_on_cancer_that_diverges_is_reported_as_failed() -> None:
+    """Issue 11 item 6, measured: statsmodels' NB2 on its `cancer` data (counts vs an unscaled population up to
+    88456) reached a dispersion of 5.6e+26, and compare scored it (RMSE 8.2e+124, "deep wins, p = 0")."""
+    import warnings as _warnings
+
+    import statsmodels.api as sm
+
+    from deepstat.evaluation.compare import BaselineFailedWarning
+
+    data = sm.datasets.cancer.load_pandas().data  # 301 rows: cancer (counts), population
+    X, y = data[["population"]], data["cancer"]
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", RuntimeWarning)
+        diverged = GLMBaseline("negative_binomial").fit(X, y)  # on its own: no exception, a diverged estimate
+    assert diverged.extra_params_["dispersion"] > 1e8
+    deep = DeepRegressor(family="negative_binomial", network="linear", verbose=0, random_state=0)
+    with pytest.warns(BaselineFailedWarning, match=r"the classical model 'nb2' failed and is not scored \(split 0: "):
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", RuntimeWarning)
+            result = compare({"deep": deep, "nb2": GLMBaseline("negative_binomial")}, X, y, cv=3)
+    reason = result.failures["nb2"]
+    assert "overflow" in reason or "diverged" in reason
+    assert set(result.summary["model"]) == {"deep"} and result.tests.empty  # not scored, no paired test
+    assert np.isfinite(result.summary["mean"]).all()
+
+
+def test_multinomial_logit_on_iris_that_overflows_is_reported_as_failed() -> None:
+    """Issue 11 item 6, measured: on iris (setosa is linearly separable, so the MLE does not exist) MNLogit
+    overflowed and compare blamed the user's data for missing values; it is a failed baseline, with the reason."""
+    import warnings as _warnings
+
+    from sklearn.datasets import load_iris
+
+    from deepstat.evaluation.compare import BaselineFailedWarning
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    deep = DeepClassifier(network="linear", penalty="l2", alpha=0.01, verbose=0, random_state=0)
+    for weights in (None, np.ones(len(y))):  # statsmodels' MNLogit, and the weighted Newton fit
+        with pytest.warns(BaselineFailedWarning, match=r"the classical model 'mnl' failed and is not scored"):
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore", RuntimeWarning)
+                result = compare({"deep": deep, "mnl": MultinomialLogitBaseline()}, X, y, cv=3, sample_weight=weights)
+        reason = result.failures["mnl"]
+        assert "converge" in reason or "overflow" in reason or "diverged" in reason
+        assert "missing" not in reason
+        assert set(result.summary["model"]) == {"deep"} and result.tests.empty

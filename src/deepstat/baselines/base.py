@@ -41,7 +41,8 @@ class StatsmodelsBaseline(PredictiveMixin, BaseEstimator):
     - ``result_``: the statsmodels results object;
     - ``family_``: the deepstat family of the predictive distribution;
     - ``preprocessor_``: the input encoding (columns and categories; no scaling);
-    - ``design_columns_``: names of the design matrix columns, ``"Intercept"`` first;
+    - ``design_columns_``: names of the design matrix columns, ``"Intercept"`` first (unless
+      ``fit_intercept=False``);
     - ``n_features_in_`` and, for DataFrame input, ``feature_names_in_``.
 
     Notes
@@ -57,21 +58,28 @@ class StatsmodelsBaseline(PredictiveMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ design matrix
     def _design(self, X: Any, *, fitting: bool) -> np.ndarray:
-        """Validate and encode ``X``: intercept + numeric columns + treatment-coded categories, (n, p)."""
+        """Validate and encode ``X``: intercept + numeric columns + treatment-coded categories, (n, p).
+
+        Without the intercept (``fit_intercept=False``) the first column is left out; categories stay
+        treatment coded, as in the deep estimators' linear predictor.
+        """
         caller = type(self).__name__
+        intercept = bool(getattr(self, "fit_intercept", True))
         if fitting:
+            if not isinstance(getattr(self, "fit_intercept", True), (bool, np.bool_)):
+                raise TypeError(f"`fit_intercept` of {caller} must be a bool. Got {self.fit_intercept!r} instead.")
             self.preprocessor_ = TabularPreprocessor(standardize=False)
             Z = self.preprocessor_.fit_transform(X, caller)
             # names and counts of the input columns, with scikit-learn's bookkeeping
             validate_data(self, X, reset=True, skip_check_array=True)
             reference = {f"{col}[{levels[0]}]" for col, levels in self.preprocessor_.categories.items() if levels}
             self._keep = [j for j, name in enumerate(self.preprocessor_.columns_out) if name not in reference]
-            self.design_columns_ = ["Intercept", *(self.preprocessor_.columns_out[j] for j in self._keep)]
+            self.design_columns_ = ["Intercept"] * intercept + [self.preprocessor_.columns_out[j] for j in self._keep]
         else:
             check_is_fitted(self, "result_")
             Z = self.preprocessor_.transform(X, caller)
         Z = np.asarray(Z, dtype=np.float64)[:, self._keep]
-        return np.hstack([np.ones((Z.shape[0], 1)), Z])
+        return np.hstack([np.ones((Z.shape[0], 1)), Z]) if intercept else Z
 
     def _design_frame(self, Z: np.ndarray) -> pd.DataFrame:
         """The design matrix with named columns, so that statsmodels labels its parameters."""
@@ -119,7 +127,3 @@ class StatsmodelsBaseline(PredictiveMixin, BaseEstimator):
             {"coef": coef, "std err": se, "z": z, "P>|z|": p, f"[{alpha / 2:g}": coef - half, f"{1 - alpha / 2:g}]": coef + half},
             index=index,
         )
-
-    def _check_no_weights(self, sample_weight: Any, reason: str) -> None:
-        if sample_weight is not None:
-            raise ValueError(f"`sample_weight` of {type(self).__name__} must be None {reason}. Got weights instead.")

@@ -12,6 +12,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
+from deepstat.baselines._weighted import fit_weighted_nb2
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import get_family
 from deepstat.data.table import check_successes, split_offset, split_trials
@@ -65,6 +66,8 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         For ``family="binomial"`` (required there): the column of ``X`` with each row's number of trials;
         ``y`` is the successes, and statsmodels is given ``endog = [successes, trials - successes]``
         (R's ``cbind(successes, failures)``). ``predict`` is the mean :math:`n p`, :meth:`predict_proportion` :math:`p`.
+    fit_intercept : bool, default=True
+        False leaves the constant out of the design (R's ``y ~ 0 + x``); categories stay treatment coded.
 
     Attributes
     ----------
@@ -101,8 +104,10 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
     MLE RSS / n instead, so the two differ slightly. The predictive distribution ignores the
     uncertainty of :math:`\hat\beta` (a plug-in, not a prediction interval from the t distribution).
 
-    ``sample_weight`` enters as statsmodels' ``freq_weights`` (weight 2 = a duplicated row) for
-    every family but the negative binomial, whose statsmodels MLE takes no weights.
+    ``sample_weight`` are frequency weights (weight 2 = a duplicated row): statsmodels'
+    ``freq_weights`` for the GLM families; for the negative binomial, whose statsmodels MLE takes no
+    weights, the weighted NB2 likelihood is maximised by Newton's method
+    (:func:`deepstat.baselines._weighted.fit_weighted_nb2`; ``result_`` is then its ``WeightedFit``).
 
     See Also
     --------
@@ -129,12 +134,14 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         offset: str | None = None,
         exposure: str | None = None,
         trials: str | None = None,
+        fit_intercept: bool = True,
     ) -> None:
         self.family = family
         self.link = link
         self.offset = offset
         self.exposure = exposure
         self.trials = trials
+        self.fit_intercept = fit_intercept
 
     def _split_offset(self, X: Any) -> tuple[Any, np.ndarray | None]:
         """``X`` without its offset and trials columns, and the offsets (``log`` of an exposure), as DeepRegressor reads them.
@@ -156,7 +163,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         y : array-like of shape (n_samples,)
             Must lie in the family's support (e.g. 0/1 for "bernoulli").
         sample_weight : array-like of shape (n_samples,), optional
-            Frequency weights; not available for "negative_binomial".
+            Frequency weights (non-negative).
 
         Returns
         -------
@@ -166,7 +173,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
         ------
         ValueError
             If ``family`` is not one of :data:`GLM_FAMILIES`, ``y`` lies outside its support,
-            the lengths differ, or weights are given for the negative binomial.
+            the lengths differ, or the weights are negative or of the wrong shape.
         """
         caller = type(self).__name__
         if not isinstance(self.family, str) or self.family not in GLM_FAMILIES:
@@ -174,8 +181,6 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
                 f"`family` of {caller} must be one of {list(GLM_FAMILIES)}. Got {self.family!r} instead."
                 " For other families fit a DeepRegressor, or see deepstat.baselines.baseline_for."
             )
-        if self.family == "negative_binomial":
-            self._check_no_weights(sample_weight, "for family='negative_binomial' (statsmodels' NB2 MLE takes no weights)")
         self.family_ = self._resolve_family()
         if (self.family == "binomial") != (getattr(self, "trials", None) is not None):
             raise ValueError(
@@ -198,7 +203,10 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     def _fit_statsmodels(self, Z: Any, y: np.ndarray, weight: np.ndarray | None) -> Any:
         sm = statsmodels_api()
-        if self.family == "negative_binomial":
+        if self.family == "negative_binomial" and weight is not None:
+            # statsmodels' NegativeBinomial takes no weights: the weighted MLE is ours (baselines._weighted)
+            result = fit_weighted_nb2(Z, y, weight, self._offset)
+        elif self.family == "negative_binomial":
             model = sm.NegativeBinomial(y, Z, loglike_method="nb2", offset=self._offset)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # statsmodels' overflow chatter on the fits retried below
@@ -209,6 +217,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
                     poisson = sm.GLM(y, Z, family=sm.families.Poisson(), offset=self._offset).fit()
                     start = np.append(np.asarray(poisson.params, dtype=np.float64), 0.1)
                     result = model.fit(start_params=start, method="bfgs", maxiter=1000, disp=0)
+        if self.family == "negative_binomial":
             if not np.all(np.isfinite(np.asarray(result.params, dtype=np.float64))):
                 raise ValueError(
                     "`y` of GLMBaseline(family='negative_binomial') gave no finite NB2 fit (statsmodels' Newton and BFGS "

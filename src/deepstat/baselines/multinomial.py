@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
+from deepstat.baselines._weighted import fit_weighted_logit, fit_weighted_mnlogit
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import Bernoulli, Categorical
 from deepstat.utils.validation import format_values
@@ -26,12 +27,17 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
     :math:`P(y = j \mid x) = \mathrm{softmax}(x^\top\beta_0, \ldots, x^\top\beta_{k-1})_j` with
     :math:`\beta_0 = 0` (the first class in ``classes_`` is the reference).
 
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+        False leaves the constant out of the design; categories stay treatment coded.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Sorted class labels; the model's target is their index.
     result_ : statsmodels results
-        ``LogitResults`` (2 classes) or ``MultinomialResults`` (k > 2).
+        ``LogitResults`` (2 classes) or ``MultinomialResults`` (k > 2); a ``WeightedFit`` with weights.
     family_ : Family
         ``Bernoulli()`` for 2 classes (``eta`` = the logit of ``classes_[1]``), else
         ``Categorical(k)`` (``eta`` = the k linear predictors, column 0 identically 0).
@@ -42,10 +48,11 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
 
     Notes
     -----
-    statsmodels' ``Logit`` and ``MNLogit`` take no observation weights, so ``fit`` has no
-    ``sample_weight``; for weighted binary data use ``GLMBaseline(family="bernoulli")``. Under
-    (quasi-)complete separation the MLE does not exist: statsmodels warns and the coefficients
-    diverge.
+    Unweighted fits are statsmodels' ``Logit`` / ``MNLogit``. These take no observation weights, so
+    with ``sample_weight`` (frequency weights) the weighted likelihood is maximised by Newton's method
+    in :mod:`deepstat.baselines._weighted` (``result_`` is then a ``WeightedFit`` with the same
+    ``params``, ``bse``, ``tvalues``, ``pvalues`` and ``llf``). Under (quasi-)complete separation the
+    MLE does not exist: the fit warns (a ConvergenceWarning) and the coefficients diverge.
 
     Examples
     --------
@@ -61,10 +68,10 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
     FrozenList(['class', 'term'])
     """
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, fit_intercept: bool = True) -> None:
+        self.fit_intercept = fit_intercept
 
-    def fit(self, X: Any, y: Any) -> MultinomialLogitBaseline:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MultinomialLogitBaseline:
         """Fit by maximum likelihood (Newton's method).
 
         Parameters
@@ -72,6 +79,8 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
         X : array-like or DataFrame of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Class labels (numbers or strings), at least 2 distinct.
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights (non-negative): weight 2 = a duplicated row.
 
         Returns
         -------
@@ -80,14 +89,21 @@ class MultinomialLogitBaseline(ClassifierMixin, StatsmodelsBaseline):
         Raises
         ------
         ValueError
-            If ``y`` holds fewer than 2 classes or continuous values, or the lengths differ.
+            If ``y`` holds fewer than 2 classes or continuous values, the lengths differ, or the
+            weights are negative or of the wrong shape.
         """
         Z = self._design(X, fitting=True)
         codes = self._encode_target(y, fitting=True).numpy()
         self._check_lengths(Z.shape[0], codes.shape[0], fitting=True)
-        sm = statsmodels_api()
-        model = sm.Logit(codes, self._design_frame(Z)) if len(self.classes_) == 2 else sm.MNLogit(codes, self._design_frame(Z))
-        self.result_ = model.fit(method="newton", maxiter=200, disp=0)
+        weight = self._check_sample_weight(sample_weight, Z.shape[0])
+        frame, k = self._design_frame(Z), len(self.classes_)
+        if weight is not None:  # statsmodels' Logit/MNLogit take no weights: the weighted MLE is ours
+            w = weight.numpy()
+            self.result_ = fit_weighted_logit(frame, codes, w) if k == 2 else fit_weighted_mnlogit(frame, codes, w, k)
+        else:
+            sm = statsmodels_api()
+            model = sm.Logit(codes, frame) if k == 2 else sm.MNLogit(codes, frame)
+            self.result_ = model.fit(method="newton", maxiter=200, disp=0)
         self.coef_ = np.array(self.result_.params, dtype=np.float64).reshape(Z.shape[1], -1)  # (p, k - 1)
         return self
 

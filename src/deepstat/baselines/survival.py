@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from deepstat.estimators._params import ColumnNames, validate_params
 from deepstat.metrics.survival_kaplan_meier import _kaplan_meier, step_function
 from deepstat.utils.survival import StrataLevels, check_survival_target, check_time_event
-from deepstat.utils.tabular import TabularPreprocessor
+from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 from deepstat.metrics.survival_baseline import breslow_hazard
 
 __all__ = ["CoxPHBaseline", "KaplanMeierBaseline"]
@@ -36,6 +36,21 @@ def _check_alpha(alpha: float, caller: str) -> float:
 def _curve_frame(values: np.ndarray, times: np.ndarray, columns: Any) -> pd.DataFrame:
     """(n_times, n_samples) values as a DataFrame indexed by time, lifelines' layout."""
     return pd.DataFrame(values, index=pd.Index(times, name="time"), columns=columns)
+
+
+def _check_weight(sample_weight: Any, n: int, caller: str) -> np.ndarray:
+    """Case weights as a float64 (n,) array: ones when None; non-negative with a positive sum."""
+    if sample_weight is None:
+        return np.ones(n)
+    w = validate_numeric(sample_weight, "sample_weight", caller)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"`sample_weight` of {caller} must have shape ({n},). Got shape {w.shape} instead.")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError(
+            f"`sample_weight` of {caller} must be non-negative with a positive sum. "
+            f"Got {int((w < 0).sum())} negative weight(s) and sum {w.sum():g} instead."
+        )
+    return np.asarray(w, dtype=np.float64)
 
 
 def _median(times: np.ndarray, survival: np.ndarray) -> np.ndarray:
@@ -220,7 +235,13 @@ class CoxPHBaseline(BaseEstimator):
     .. math:: \ell(\beta) = \sum_k \Bigl[\sum_{i \in D_k} x_i^\top\beta - \sum_{l=0}^{d_k - 1}
               \log\Bigl(\sum_{j \in R_k} w_j - \tfrac{l}{d_k} \sum_{j \in D_k} w_j\Bigr)\Bigr]
 
-    (Breslow's approximation drops the :math:`l/d_k` term). Gradient and information are sums over
+    (Breslow's approximation drops the :math:`l/d_k` term). With case weights :math:`v_i` the risk
+    scores become :math:`v_j w_j`, each :math:`x_i^\top\beta` counts :math:`v_i` times and each of the
+    :math:`d_k` log terms counts the mean event weight of its tie group, lifelines' weighted Efron
+    likelihood. For Breslow ties each event's term counts its own weight, so integer weights give the
+    fit with rows repeated; Efron's approximation would treat a repeated row as tied with itself, the
+    weighted Efron likelihood does not. Standard errors are the model-based ones (lifelines'
+    ``robust=False``). Gradient and information are sums over
     samples of cumulative risk-set sums, :math:`O(n p^2)` per Newton step; the columns are centred and
     scaled during the iterations and the estimates mapped back, as lifelines does. Standard errors come from
     the inverse observed information; z, p and intervals are Wald's. The baseline hazard is Breslow's,
@@ -278,8 +299,8 @@ class CoxPHBaseline(BaseEstimator):
             Z = self.preprocessor_.transform(X, caller)
         return np.asarray(Z, dtype=np.float64)
 
-    def fit(self, X: Any, y: Any) -> CoxPHBaseline:
-        """Maximise the partial likelihood and estimate the baseline hazard.
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CoxPHBaseline:
+        """Maximise the (weighted) partial likelihood and estimate the baseline hazard.
 
         Parameters
         ----------
@@ -287,6 +308,9 @@ class CoxPHBaseline(BaseEstimator):
             Numeric columns, and for DataFrames categorical ones (treatment coded). No intercept.
         y : structured array, (n_samples, 2) array or (time, event) tuple
             The survival target (see :func:`deepstat.utils.check_survival_target`).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative case weights, as lifelines' ``CoxPHFitter(...).fit(weights_col=...)``
+            (see Notes); rows of weight 0 are left out.
 
         Returns
         -------
@@ -295,7 +319,7 @@ class CoxPHBaseline(BaseEstimator):
         Raises
         ------
         ValueError
-            If ``ties`` is unknown, the lengths differ, the target is invalid (negative or NaN times, events not
+            If ``ties`` is unknown, the weights are negative, all zero or of the wrong shape, the lengths differ, the target is invalid (negative or NaN times, events not
             0/1, no event), or a design column is constant (not identifiable: the Cox model has no intercept).
         """
         caller = type(self).__name__
@@ -318,30 +342,39 @@ class CoxPHBaseline(BaseEstimator):
             raise ValueError(f"`X` of {caller} must have no constant column (the Cox model has no intercept). Got {constant!r} instead.")
         Zs = (Z - self.mean_) / scale
         codes = np.zeros(time.shape[0], dtype=np.int64) if codes is None else codes
-        beta, info, loglik, self.n_iter_ = self._newton(Zs, time, event, codes)
+        weight = _check_weight(sample_weight, time.shape[0], caller)
+        keep = weight > 0  # a row of weight 0 is no row (lifelines would count it in Efron's tie fractions)
+        Zs, time, event, codes, weight = Zs[keep], time[keep], event[keep], codes[keep], weight[keep]
+        beta, info, loglik, self.n_iter_ = self._newton(Zs, time, event, codes, weight)
         self.coef_ = beta / scale
         self.variance_matrix_ = np.linalg.inv(info) / np.outer(scale, scale)
         self.standard_errors_ = np.sqrt(np.diag(self.variance_matrix_))
         self.log_likelihood_ = float(loglik)
-        self._baseline(Zs @ beta, time, event, codes)
+        self._baseline(Zs @ beta, time, event, codes, weight)
         return self
 
-    def _layout(self, time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+    def _layout(self, time: np.ndarray, event: np.ndarray, weight: np.ndarray) -> dict[str, np.ndarray]:
         """Tie groups of one stratum's rows (sorted by time): what the likelihood needs of the data alone."""
         _, first, group = np.unique(time, return_index=True, return_inverse=True)
         group = group.reshape(-1)
         events = np.flatnonzero(event)
         d = np.bincount(group[events], minlength=first.shape[0])
         rank = np.arange(events.shape[0]) - (np.cumsum(d) - d)[group[events]]  # l = 0..d_k - 1
-        frac = rank / d[group[events]] if self.ties == "efron" else np.zeros(events.shape[0])
-        return {"first": first, "group": group, "events": events, "frac": frac, "event": event}
+        if self.ties == "efron":
+            frac = rank / d[group[events]]
+            # lifelines' weights: each of the d_k Efron terms counts the tie group's mean event weight
+            mean_weight = np.bincount(group[events], weights=weight[events], minlength=first.shape[0]) / np.maximum(d, 1)
+            factor = mean_weight[group[events]]
+        else:  # Breslow: each event's term counts its own weight (= the row repeated)
+            frac, factor = np.zeros(events.shape[0]), weight[events]
+        return {"first": first, "group": group, "events": events, "frac": frac, "event": event, "weight": weight, "factor": factor}
 
     @staticmethod
     def _efron(beta: np.ndarray, Z: np.ndarray, layout: dict[str, np.ndarray]) -> tuple[float, np.ndarray, np.ndarray]:
         """Partial log-likelihood, gradient and observed information at ``beta`` (one stratum, Z sorted by time)."""
         eta = Z @ beta  # (n,)
         shift = eta.max()
-        w = np.exp(eta - shift)
+        w = layout["weight"] * np.exp(eta - shift)  # weighted risk scores
         group, first = layout["group"], layout["first"]  # distinct-time index of each row; first row of each group
         S0 = np.cumsum(w[::-1])[::-1][first]  # risk-set sums at each distinct time, (G,)
         S1 = np.cumsum((w[:, None] * Z)[::-1], axis=0)[::-1][first]  # (G, p)
@@ -350,15 +383,16 @@ class CoxPHBaseline(BaseEstimator):
         T0 = np.bincount(g, weights=w[ev], minlength=first.shape[0])
         T1 = np.zeros_like(S1)
         np.add.at(T1, g, w[ev, None] * Z[ev])
-        frac = layout["frac"]  # l / d_k per event (0 for Breslow)
+        frac, c = layout["frac"], layout["factor"]  # l / d_k per event (0 for Breslow); each term's weight
+        v = layout["weight"][ev]  # the events' own weights
         phi = S0[g] - frac * T0[g]  # (n_events,)
         mu = (S1[g] - frac[:, None] * T1[g]) / phi[:, None]  # (n_events, p)
-        loglik = eta[ev].sum() - (np.log(phi) + shift).sum()
-        grad = Z[ev].sum(axis=0) - mu.sum(axis=0)
-        # sum_k S2_k / phi_k = sum_i w_i z_i z_i^T * (sum of 1/phi over events at or before t_i)
-        a = np.cumsum(np.bincount(g, weights=1.0 / phi, minlength=first.shape[0]))[group]
-        b = np.bincount(g, weights=frac / phi, minlength=first.shape[0])[group] * layout["event"]
-        info = (Z * (w * (a - b))[:, None]).T @ Z - mu.T @ mu
+        loglik = (v * eta[ev]).sum() - (c * (np.log(phi) + shift)).sum()
+        grad = (v[:, None] * Z[ev]).sum(axis=0) - (c[:, None] * mu).sum(axis=0)
+        # sum_k c_k S2_k / phi_k = sum_i w_i z_i z_i^T * (sum of c/phi over events at or before t_i)
+        a = np.cumsum(np.bincount(g, weights=c / phi, minlength=first.shape[0]))[group]
+        b = np.bincount(g, weights=c * frac / phi, minlength=first.shape[0])[group] * layout["event"]
+        info = (Z * (w * (a - b))[:, None]).T @ Z - mu.T @ (c[:, None] * mu)
         return float(loglik), grad, info
 
     def _stratified(self, beta: np.ndarray, blocks: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> tuple[float, np.ndarray, np.ndarray]:
@@ -367,15 +401,13 @@ class CoxPHBaseline(BaseEstimator):
         return sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts)
 
     def _newton(
-        self, Z: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray
+        self, Z: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray, weight: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, float, int]:
         order = np.lexsort((time, codes))  # by stratum, then time
-        Z, time, event, codes = Z[order], time[order], event[order], codes[order]
+        Z, time, event, codes, weight = Z[order], time[order], event[order], codes[order], weight[order]
         bounds = np.flatnonzero(np.diff(codes)) + 1
-        blocks = [
-            (Zb, self._layout(tb, eb))
-            for Zb, tb, eb in zip(np.split(Z, bounds), np.split(time, bounds), np.split(event, bounds))
-        ]
+        split = [np.split(a, bounds) for a in (Z, time, event, weight)]
+        blocks = [(Zb, self._layout(tb, eb, wb)) for Zb, tb, eb, wb in zip(*split)]
         beta = np.zeros(Z.shape[1])
         loglik, grad, info = self._stratified(beta, blocks)
         for n_iter in range(1, self.max_iter + 1):
@@ -400,14 +432,14 @@ class CoxPHBaseline(BaseEstimator):
         return beta, info, loglik, n_iter
 
     @staticmethod
-    def _breslow(eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distinct times, Breslow's hazard increments and cumulative hazard (one stratum)."""
-        return breslow_hazard(time, event, eta)
+    def _breslow(eta: np.ndarray, time: np.ndarray, event: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct times, Breslow's (weighted) hazard increments and cumulative hazard (one stratum)."""
+        return breslow_hazard(time, event, eta, weight)
 
-    def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray) -> None:
+    def _baseline(self, eta: np.ndarray, time: np.ndarray, event: np.ndarray, codes: np.ndarray, weight: np.ndarray) -> None:
         """Breslow's baseline hazard at the distinct training times, for the centred linear predictor."""
         if not self.strata_levels_:
-            unique, hazard, cumulative = self._breslow(eta, time, event)
+            unique, hazard, cumulative = self._breslow(eta, time, event, weight)
             index = pd.Index(unique, name="time")
             self.baseline_hazard_ = pd.Series(hazard, index=index, name="baseline hazard")
             self.baseline_cumulative_hazard_ = pd.Series(cumulative, index=index, name="baseline cumulative hazard")
@@ -417,7 +449,7 @@ class CoxPHBaseline(BaseEstimator):
         hazard = np.zeros((unique.shape[0], len(self.strata_levels_)))
         for code in range(len(self.strata_levels_)):  # each stratum's jumps, on the union of training times
             mask = codes == code
-            times_s, hazard_s, _ = self._breslow(eta[mask], time[mask], event[mask])
+            times_s, hazard_s, _ = self._breslow(eta[mask], time[mask], event[mask], weight[mask])
             hazard[np.searchsorted(unique, times_s), code] = hazard_s
         index = pd.Index(unique, name="time")
         names = [level[0] if len(level) == 1 else level for level in self.strata_levels_]

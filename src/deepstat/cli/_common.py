@@ -94,6 +94,33 @@ def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Se
     return frame.drop(columns=target), frame[target]
 
 
+def _formula_target(formula: str, target: str | None, frame: pd.DataFrame) -> str | None:
+    """The target of a formula run: its left-hand side (one source of truth); a different ``--target`` fails."""
+    if "~" not in formula:
+        _fail(f"--formula must be 'y ~ x1 + x2', with the target on the left of '~'. Got {formula!r}.")
+    lhs = formula.split("~", 1)[0].strip()
+    if target is not None and target != lhs:
+        _fail(f"--target {target!r} disagrees with the formula's left-hand side {lhs!r}; give the target once (drop --target).")
+    return lhs if lhs in frame.columns else target
+
+
+def _formula_design(formula: str, frame: pd.DataFrame, offsets: dict[str, str | None]) -> tuple[pd.DataFrame, np.ndarray, bool]:
+    """The formula's design matrix (plus any offset/exposure column), its target, and whether it has an intercept.
+
+    Every model of a comparison reads this one design, so the classical model sees the same columns
+    (transforms, factor coding, no intercept) as the deep one. Categorical levels are learned on all
+    rows, before the split: the transforms the formula grammar admits are stateless.
+    """
+    from deepstat.data.formula import FormulaDesign
+
+    design, X, y = FormulaDesign.fit(formula, frame, "compare")
+    for column in (c for c in offsets.values() if c is not None):
+        if column not in frame.columns:
+            _fail(f"--offset/--exposure/--trials column {column!r} is not in the data; columns are {list(frame.columns)}.")
+        X[column] = frame[column].to_numpy()
+    return X, y, design.has_intercept
+
+
 def _parse_floats(text: str | None, option: str) -> list[float] | None:
     if text is None:
         return None

@@ -19,6 +19,8 @@ from deepstat.cli._common import (
     _check_complete,
     _fail,
     _family_with_link,
+    _formula_design,
+    _formula_target,
     _load_model_dir,
     _make_model,
     _parse_floats,
@@ -80,12 +82,8 @@ def fit(
             batch_size=batch_size, test_size=test_size, seed=seed, out=out, quiet=quiet, n_boot=n_boot, strata=strata,
             ensemble=ensemble,
         )
-    if formula is not None and "~" in formula:  # the formula's left-hand side is the target: one source of truth
-        lhs = formula.split("~", 1)[0].strip()
-        if target is None and lhs in frame.columns:
-            target = lhs
-        elif target is not None and target != lhs:
-            _fail(f"--target {target!r} disagrees with the formula's left-hand side {lhs!r}; give the target once (drop --target).")
+    if formula is not None:  # the formula's left-hand side is the target: one source of truth
+        target = _formula_target(formula, target, frame)
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
     if strata is not None:
@@ -209,6 +207,7 @@ def compare(
     model: str = typer.Option("coxph", "--model", help="Survival model: coxph, aft-weibull, aft-lognormal, aft-loglogistic, logistic_hazard, deephit."),
     family: str = typer.Option("normal", help="Likelihood family of the deep model (its classical counterpart is fitted too)."),
     link: str = typer.Option(None, help="Link of the mean of both models, R's names (see `deepstat fit --help`)."),
+    formula: str = typer.Option(None, help="A formula such as 'y ~ x1 + np.log(x2) + C(g)'; both models read its design ('0 +': no intercept)."),
     offset: str = typer.Option(None, help="A column added to the linear predictor of the mean (both models); not an input."),
     exposure: str = typer.Option(None, help="A positive column whose log is the offset (both models): a rate model."),
     trials: str = typer.Option(None, help="--family binomial: the column with each row's number of trials (both models)."),
@@ -227,14 +226,19 @@ def compare(
     from deepstat.report import print_comparison
 
     frame = _read_csv(data)
-    _check_complete(frame, data)
+    if formula is None:  # a formula may leave incomplete columns out: its design checks the columns it uses
+        _check_complete(frame, data)
     if time is not None or event is not None:
+        if formula is not None:
+            _fail("--formula is not available for survival data (--time, --event); give the covariates as columns.")
         from deepstat.cli.survival import compare_survival_command
 
         return compare_survival_command(
             frame, time=time, event=event, target=target, model_name=model, hidden=hidden, epochs=epochs, cv=cv,
             test_size=test_size, seed=seed, quiet=quiet, n_boot=n_boot, strata=strata, ensemble=ensemble,
         )
+    if formula is not None:
+        target = _formula_target(formula, target, frame) or formula.split("~", 1)[0].strip()
     if target is None:
         _fail("--target is needed (or --time and --event for survival data).")
     if strata is not None:
@@ -242,13 +246,17 @@ def compare(
     if ensemble != 1:
         _fail("--ensemble is for survival data (with --time and --event).")
     hidden = hidden or "64,64"
-    X, y = _split_target(frame, target)
     offsets = {"offset": offset, "exposure": exposure, "trials": trials}
+    if formula is not None:
+        X, y, intercept = _formula_design(formula, frame, offsets)
+        y = pd.Series(y, index=X.index, name=target)
+    else:
+        (X, y), intercept = _split_target(frame, target), True
     family_arg = _family_with_link(family, link)
-    deep = _make_model(family_arg, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets)
+    deep = _make_model(family_arg, y, hidden, epochs, None, 256, seed, 0 if quiet else 1, offsets).set_params(fit_intercept=intercept)
     models = {f"deep {family}": deep}
     try:  # a classifier is compared with the (multinomial) logit, as `fit` does: both predict class probabilities
-        models[f"classical {family}"] = _baseline(family_arg, deep, offsets)
+        models[f"classical {family}"] = _baseline(family_arg, deep, offsets).set_params(fit_intercept=intercept)
     except ValueError as exc:
         err_console.print(f"[yellow]no classical baseline:[/yellow] {exc}")
     result = compare_models(models, X, y, cv=None if test_size else cv, test_size=test_size, random_state=seed)

@@ -74,6 +74,11 @@ class FormulaDesign:
     def rhs(self) -> str:
         return self.formula.split("~", 1)[1].strip()
 
+    @property
+    def has_intercept(self) -> bool:
+        """Whether the right-hand side keeps the intercept (``0 +``, ``+ 0`` and ``- 1`` remove it)."""
+        return any(str(term) == "1" for term in _formulaic().Formula(self.rhs))
+
     @classmethod
     def fit(cls, formula: str, data: pd.DataFrame, caller: str) -> tuple[FormulaDesign, pd.DataFrame, np.ndarray]:
         """Parse ``formula`` on ``data``; return the design, the design matrix X and the target y.

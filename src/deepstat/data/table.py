@@ -90,10 +90,15 @@ class TableAdapter(InputAdapter):
         Z = torch.from_numpy(np.ascontiguousarray(self.preprocessor_.transform(X, caller)))
         return Z.to(self.out_dtype(Z.dtype))
 
-    def fit_transform(self, X: Any, caller: str | None = None, weight: Any = None) -> Tensor:  # type: ignore[override]
-        """``fit(X, weight=weight)`` then ``transform(X)``, encoding ``X`` once."""
+    def fit_transform(self, X: Any, caller: str | None = None, weight: Any = None, *, center: bool = True) -> Tensor:  # type: ignore[override]
+        """``fit(X, weight=weight)`` then ``transform(X)``, encoding ``X`` once.
+
+        ``center=False`` scales without centring (for a model without an intercept, see
+        :meth:`~deepstat.utils.TabularPreprocessor.fit_transform`); the learned centres are then 0.
+        """
         preprocessor = TabularPreprocessor(standardize=self.normalize, drop_first=self.drop_first)
-        Z = preprocessor.fit_transform(X, caller or type(self).__name__, None if weight is None else np.asarray(weight))
+        weight = None if weight is None else np.asarray(weight)
+        Z = preprocessor.fit_transform(X, caller or type(self).__name__, weight, center=center)
         self.preprocessor_ = preprocessor
         self.input_spec_ = InputSpec("table", int(Z.shape[1]), (int(Z.shape[1]),))
         Z = torch.from_numpy(np.ascontiguousarray(Z))

@@ -86,9 +86,11 @@ def fit_linear_start(
         MLPModule(n_in, n_linear, ()), module.n_params, n_linear, module.offset.tolist(), module.scale.tolist(),
         data_offset=module.data_offset, data_trials=module.data_trials,
     ).double()
+    no_intercept = not body.linear.bias.requires_grad  # fit_intercept=False: the bias stays 0 (see _intercept)
     with torch.no_grad():
         start.body.output_layer.weight.zero_()  # from the intercept-only fit
         start.body.output_layer.bias.zero_()
+    start.body.output_layer.bias.requires_grad_(not no_intercept)
     settings = dataclasses.replace(
         config, optimizer="lbfgs", lr=1.0, lbfgs_max_iter=_START_ITERATIONS, penalty="none", alpha=0.0,
         early_stopping=validation is not None, patience=_START_PATIENCE, max_epochs=_START_EPOCHS, lr_schedule="none",
@@ -111,7 +113,7 @@ def fit_linear_start(
         body.linear.weight.zero_()
         body.linear.bias.zero_()
         body.linear.weight[:n_linear] = start.body.output_layer.weight
-        body.linear.bias[:n_linear] = start.body.output_layer.bias
+        body.linear.bias[:n_linear] = 0.0 if no_intercept else start.body.output_layer.bias
         if start.constants is not None:  # constants of the classical model: the body's later columns, then the head's
             constants = start.constants.detach()
             body.linear.bias[n_linear:] = constants[: n_modelled - n_linear]

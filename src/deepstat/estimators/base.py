@@ -42,6 +42,7 @@ from deepstat.data.table import check_table
 from deepstat.data.batch import n_rows
 from deepstat.estimators._linear_start import fit_linear_start, keep_network_if_it_helps, network_on_linear_start
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
+from deepstat.estimators._intercept import drop_intercept, fits_intercept, formula_intercept
 from deepstat.estimators._registry import register_estimator
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.standard_errors import LinearInferenceMixin
@@ -192,7 +193,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
             # a linear predictor gets reference (drop-first) coding, so its coefficients are identified as in a GLM
             adapter = TableAdapter(normalize=bool(self.standardize), drop_first=network.is_linear, dtype=self.dtype_)
             weight = None if self._weight is None else self._weight.double().numpy()
-            Z = adapter.fit_transform(X, caller, weight)
+            Z = adapter.fit_transform(X, caller, weight, center=fits_intercept(self))
             self.network_, self.adapter_, self.preprocessor_ = network, adapter, adapter.preprocessor_
             return Z
         return self.adapter_.transform(X, caller)
@@ -245,6 +246,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
                     output_layer.weight.mul_(0.1)
                     output_layer.bias.zero_()
         n_params = offset.numel()
+        offset = drop_intercept(self, body, offset, n_modelled)
         module = DistributionalHead(body, n_params, n_modelled, offset.tolist(), scale.tolist(), data_offset=self._n_data_offsets() > 0,
                                     data_trials=self._n_data_trials() > 0)
         if isinstance(loss, torch.nn.Module) and any(p.requires_grad for p in loss.parameters()):
@@ -361,7 +363,8 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         ----------
         formula : str
             ``"y ~ x1 + np.log(x2) + C(g)"``: the target on the left (a column or an expression),
-            the inputs on the right; the intercept is implied (the network has its own bias).
+            the inputs on the right; the intercept is implied, and ``0 +`` or ``- 1`` removes it
+            (``fit_intercept=False``, for the estimators that take it).
         data : pandas.DataFrame
         sample_weight : array-like of shape (n_samples,), optional
         eval_set : tuple (data_val,) or (data_val, w_val), optional
@@ -392,6 +395,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         from deepstat.data.formula import FormulaDesign
 
         design, X, y = FormulaDesign.fit(formula, data, cls.__name__)
+        params = formula_intercept(cls, design, params)  # `0 +` / `- 1` -> fit_intercept=False
         if eval_set is not None:
             if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (1, 2):
                 raise ValueError(

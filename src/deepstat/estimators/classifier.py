@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
 from deepstat.estimators._params import InstanceOf, Options, validate_params, store_params
-from deepstat.estimators.base import COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
+from deepstat.estimators.base import BOOL, COMMON_CONSTRAINTS, _DTYPES, DeepstatEstimator
 from deepstat.nn import NetworkConfig
 from deepstat.families import Bernoulli, Categorical
 from deepstat.losses import CLASSIFICATION_LOSSES, ClassBalancedLoss, CostSensitiveLoss, FocalLoss
@@ -45,7 +45,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         (sigmoid) of the fitted logits.
     loss_params : dict or None, default=None
         Keyword arguments of the loss.
-    network, standardize, optimizer, lr, batch_size,
+    network, fit_intercept, standardize, optimizer, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
         As in :class:`DeepRegressor`.
@@ -74,6 +74,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         "class_weight": [Options(frozenset({"balanced"})), InstanceOf((Mapping, type(None)), "a dict or None")],
         "loss": [Options(frozenset(CLASSIFICATION_LOSSES))],
         "loss_params": [InstanceOf((Mapping, type(None)), "a dict or None")],
+        "fit_intercept": [BOOL],
     }
 
     def __init__(
@@ -82,6 +83,7 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         loss: str = "cross_entropy",
         loss_params: Mapping[str, Any] | None = None,
         network: str | NetworkConfig = "mlp",
+        fit_intercept: bool = True,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,

@@ -65,6 +65,10 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         HiGHS through ``scipy.optimize.linprog``); ``lr``, ``batch_size``, ``max_epochs`` and the
         schedule do not apply to it. "auto": "linprog" for ``network="linear"`` without
         non-crossing outputs, a penalty or early stopping; "adam" otherwise.
+    fit_intercept : bool, default=True
+        False: every quantile is :math:`x^\top\beta_\tau`, without a constant (as in
+        :class:`DeepRegressor`); needs ``noncrossing=False``, whose increments are positive constants
+        plus the network.
     network, standardize, lr, batch_size,
     max_epochs, penalty, alpha, l1_ratio, early_stopping, validation_fraction, patience,
     lr_schedule, clip_grad_norm, random_state, verbose, checkpoint_dir, resume, dtype
@@ -112,6 +116,7 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         **COMMON_CONSTRAINTS,
         "noncrossing": [BOOL, Options(frozenset({"auto"}))],
         "optimizer": [Options(COMMON_CONSTRAINTS["optimizer"][0].values | {"linprog"})],
+        "fit_intercept": [BOOL],
     }
 
     def __init__(
@@ -119,6 +124,7 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         quantiles: Sequence[float] = (0.1, 0.5, 0.9),
         noncrossing: bool | str = "auto",
         network: str | NetworkConfig = "mlp",
+        fit_intercept: bool = True,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,
@@ -157,8 +163,9 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         Raises
         ------
         ValueError
-            If ``quantiles`` are outside (0, 1), unsorted or repeated, or ``optimizer="linprog"``
-            is asked for a fit that is not a linear programme.
+            If ``quantiles`` are outside (0, 1), unsorted or repeated, ``optimizer="linprog"``
+            is asked for a fit that is not a linear programme, or ``fit_intercept=False`` with
+            ``noncrossing=True``.
 
         Warns
         -----
@@ -169,6 +176,11 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         levels = check_quantiles(self.quantiles, type(self).__name__)
         self._reset_fitted()
         X_t = self._encode_X(X, fitting=True, sample_weight=sample_weight)
+        if not self.fit_intercept and self.noncrossing_:
+            raise ValueError(
+                f"`fit_intercept` of {type(self).__name__} must be True with noncrossing=True (the non-crossing "
+                "increments are a positive constant plus the network). Got False instead; set noncrossing=False."
+            )
         self.family_ = None
         y_t = self._encode_target(y, fitting=True)
         self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
@@ -222,20 +234,25 @@ class DeepQuantileRegressor(QuantilePredictionMixin, DeepRegressor):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed_)
             body = self.network_.build(self.input_spec_, m)
-        design = np.column_stack([np.ones(n), X.double().numpy()])  # the encoded (standardised) columns
+        intercept = bool(self.fit_intercept)
+        columns = [np.ones(n)] if intercept else []
+        design = np.column_stack([*columns, X.double().numpy()])  # the encoded (standardised) columns
         y64 = y.double().numpy()
         w64 = None if weight is None else weight.double().numpy()
         start = time.perf_counter()
         beta = np.stack([quantile_regression_lp(design, y64, tau, w64) for tau in levels])  # (m, 1 + n_in)
         elapsed = time.perf_counter() - start
-        o, s = offset.double(), scale.double()
+        o, s = (offset.double() if intercept else torch.zeros_like(offset, dtype=torch.float64)), scale.double()
         coef = torch.as_tensor(beta, dtype=torch.float64)
+        if not intercept:  # a zero intercept column, so that the copy below reads the same
+            coef = torch.cat([torch.zeros(m, 1, dtype=torch.float64), coef], dim=1)
         # in the fitted dtype first: weights copied into a float32 layer would be rounded
         self.module_ = DistributionalHead(body, m, m, o.tolist(), s.tolist()).to(_DTYPES[self.dtype_])
         layer = self.module_.body.output_layer
         with torch.no_grad():  # eta_j = o_j + s_j (W_j z + b_j) must equal beta_j0 + beta_j' z
             layer.weight.copy_(coef[:, 1:] / s[:, None])
             layer.bias.copy_((coef[:, 0] - o) / s)
+        layer.bias.requires_grad_(intercept)
         total = sum(pinball_objective(design, y64, b, tau, w64) for b, tau in zip(beta, levels))
         mean = total / (n if w64 is None else float(w64.sum()))
         record = {"epoch": 1, "train_loss": mean, "val_loss": math.nan, "lr": math.nan, "time": elapsed}

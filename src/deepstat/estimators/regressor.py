@@ -101,6 +101,12 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
     heteroscedastic : bool or "auto", default="auto"
         If False, only the family's location/mean parameters depend on ``x``; its other
         parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
+    fit_intercept : bool, default=True
+        False fits no intercept: the output layer's bias and the head's offset are 0 for the
+        modelled columns of ``eta`` (so that with ``network="linear"`` the fit is a GLM without a
+        constant, R's ``y ~ 0 + x``), and numeric inputs are scaled but not centred. Categorical
+        columns keep reference coding; a formula's ``0 +`` / ``- 1`` sets it (formulaic then codes
+        the first factor with all its levels, as R does).
     standardize : bool, default=True
         Centre and scale numeric input columns (the fitted coefficients are reported on the
         original scale by :meth:`linear_coefficients`).
@@ -170,6 +176,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         "offset": [InstanceOf((str, type(None)), "None or the name of a column of X")],
         "exposure": [InstanceOf((str, type(None)), "None or the name of a column of X")],
         "trials": [InstanceOf((str, type(None)), "None or the name of a column of X")],
+        "fit_intercept": [BOOL],
     }
 
     def __init__(
@@ -182,6 +189,7 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         offset: str | None = None,
         exposure: str | None = None,
         trials: str | None = None,
+        fit_intercept: bool = True,
         standardize: bool = True,
         optimizer: str = "auto",
         lr: float | None = None,

@@ -69,7 +69,9 @@ class LinearInferenceMixin:
         from torch.func import functional_call
 
         values = self._head_parameters()
-        free = [name for name in values if name not in self._unidentified]
+        trainable = {name for name, p in self.module_.named_parameters() if p.requires_grad}
+        # a frozen parameter (the bias of a model without an intercept) is not estimated: no information for it
+        free = [name for name in values if name not in self._unidentified and name in trainable]
         sizes = [values[name].numel() for name in free]
         module = copy.deepcopy(self.module_).double().eval()
         X64 = X.double()

@@ -116,11 +116,13 @@ class TabularPreprocessor:
     center: list[float] = field(default_factory=list)
     scale: list[float] = field(default_factory=list)
 
-    def fit_transform(self, X: Any, caller: str, weight: np.ndarray | None = None) -> np.ndarray:
+    def fit_transform(self, X: Any, caller: str, weight: np.ndarray | None = None, *, center: bool = True) -> np.ndarray:
         """Learn the encoding from ``X`` and return the encoded matrix (n, p), float64 or the float32 given.
 
         ``weight`` (non-negative, one per row) makes the centring and scaling weighted, so that
-        a row of weight 2 acts exactly as a duplicated row.
+        a row of weight 2 acts exactly as a duplicated row. ``center=False`` only scales (the
+        learned centres are 0): a model without an intercept is not invariant to centring, so
+        ``x -> x / s`` keeps it the same model while ``x -> (x - m) / s`` would add an intercept.
         """
         if isinstance(X, pd.DataFrame):
             self.feature_names_in = [str(c) for c in X.columns]
@@ -146,7 +148,7 @@ class TabularPreprocessor:
                 w = np.asarray(weight, dtype=np.float64) / np.sum(weight)
                 mean = w @ Z
                 sd = np.sqrt(w @ (Z - mean) ** 2)
-            center = np.where(numeric, mean, 0.0)
+            center = np.where(numeric & center, mean, 0.0)
             scale = np.where(numeric & (sd > 0), sd, 1.0)
         else:
             center = np.zeros(Z.shape[1])

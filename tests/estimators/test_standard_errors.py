@@ -47,3 +47,85 @@ def test_cox_observed_information_is_lifelines_with_ties_strata_and_weights(ross
     assert np.isfinite(model.coef_cov_).all()
     se = model.linear_standard_errors().iloc[0][reference.standard_errors_.index]
     _close(se.to_numpy(), reference.standard_errors_.to_numpy())
+
+
+# ------------------------------------------------------------------ (a) dispersion, shape, NB2 alpha
+def test_nb2_alpha_and_its_standard_error_are_statsmodels() -> None:
+    import statsmodels.api as sm
+
+    from deepstat import DeepRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 2))
+    mu = np.exp(1.0 + X @ np.array([0.5, -0.3]))
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mu))
+    table = DeepRegressor(family="negative_binomial", **QUIET).fit(X, y).coefficient_table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb2 = sm.NegativeBinomial(y, sm.add_constant(X), loglike_method="nb2").fit(disp=0, maxiter=200)
+    row = table.loc[("dispersion", "(constant)")]
+    _close([row["coef"], row["se"]], [nb2.params[-1], nb2.bse[-1]])  # alpha and its bse (statsmodels: log-alpha inside, delta method)
+    _close(table.loc["mean", "se"].to_numpy(), nb2.bse[:3])
+    assert np.isnan(row["z"]) and np.isnan(row["p"])  # alpha = 0 is on the boundary: no Wald test
+    assert 0 < row["ci_low"] < row["coef"] < row["ci_high"]  # the log-scale interval, mapped: inside (0, inf)
+    assert ("dispersion", "Intercept") not in table.index
+
+
+def test_normal_sigma_and_its_standard_error_are_the_closed_form_mle() -> None:
+    """Full MLE of y = X b + e, e ~ N(0, s^2): s^2 = RSS / n, cov(b) = s^2 (X'X)^-1, var(s) = s^2 / (2 n)."""
+    from sklearn.datasets import load_diabetes
+
+    from deepstat import DeepRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    table = DeepRegressor(**QUIET).fit(X, y).coefficient_table()
+    D = np.column_stack([np.ones(len(y)), X])
+    b = np.linalg.lstsq(D, y, rcond=None)[0]
+    n = len(y)
+    s = np.sqrt(np.sum((y - D @ b) ** 2) / n)
+    _close(table.loc["loc", "se"].to_numpy(), s * np.sqrt(np.diag(np.linalg.inv(D.T @ D))))
+    _close(table.loc[("scale", "(constant)"), ["coef", "se"]].to_numpy(float), [s, s / np.sqrt(2 * n)])
+
+
+def test_gamma_shape_and_its_standard_error_are_the_full_mle() -> None:
+    """Reference: statsmodels' GenericLikelihoodModel on scipy's gamma log-density (numerical Hessian; GLM's scale is not the MLE)."""
+    from scipy import stats
+    from statsmodels.base.model import GenericLikelihoodModel
+
+    from deepstat import DeepRegressor
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 2))
+    y = rng.gamma(3.0, np.exp(0.5 + X @ np.array([0.4, -0.2])) / 3.0)
+    D = np.column_stack([np.ones(len(y)), X])
+
+    class GammaMLE(GenericLikelihoodModel):
+        def loglike(self, params):
+            mean, shape = np.exp(D @ params[:3]), params[3]
+            return stats.gamma.logpdf(y, a=shape, scale=mean / shape).sum()
+
+    model = DeepRegressor(family="gamma", **QUIET).fit(X, y)
+    table = model.coefficient_table()
+    start = np.r_[model.linear_coefficients().loc["mean"].to_numpy(), 3.0]
+    reference = GammaMLE(y, D).fit(start_params=start, method="bfgs", disp=0, gtol=1e-10, maxiter=500)
+    _close(table.loc["mean", "coef"].to_numpy(), reference.params[:3])
+    _close(table.loc["mean", "se"].to_numpy(), reference.bse[:3])
+    row = table.loc[("concentration", "(constant)")]
+    _close([row["coef"], row["se"]], [reference.params[3], reference.bse[3]])
+
+
+def test_weibull_shape_of_deep_aft_is_lifelines_rho(rossi) -> None:
+    from lifelines import WeibullAFTFitter
+
+    from deepstat import DeepAFT
+
+    df, _ = rossi
+    model = DeepAFT(family="weibull", **QUIET).fit(df.drop(columns=["week", "arrest"]), (df["week"].to_numpy(float), df["arrest"].to_numpy()))
+    table = model.coefficient_table()
+    reference = WeibullAFTFitter().fit(df, "week", "arrest")
+    log_rho, se_log_rho = reference.params_[("rho_", "Intercept")], reference.standard_errors_[("rho_", "Intercept")]
+    row = table.loc[("concentration", "(constant)")]
+    # lifelines fits log(rho): rho and, by the delta method, rho * se(log rho) (1e-4)
+    _close([row["coef"], row["se"]], [np.exp(log_rho), np.exp(log_rho) * se_log_rho], rtol=1e-4)
+    lam = reference.standard_errors_.loc["lambda_"]
+    _close(table.loc["scale", "se"][lam.index].to_numpy(), lam.to_numpy(), rtol=1e-4)

@@ -258,7 +258,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         split = validation is None and bool(self.early_stopping_) and float(self.validation_fraction) > 0
         self.n_validation_ = math.ceil(float(self.validation_fraction) * n) if split else (0 if validation is None else len(validation))
         self.n_train_ = n - self.n_validation_ if split else n
-        self.coef_cov_ = None
+        self.coef_cov_ = self.coef_cov_hc0_ = None  # observed information; sandwich (standard_errors.py)
         if self._standard_errors_apply(loss) and not isinstance(X, EncodedInputs):
             self.coef_cov_ = self._coefficient_covariance(X, y, weight, loss)
 

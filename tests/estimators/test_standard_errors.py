@@ -226,3 +226,66 @@ def test_cov_type_is_validated_and_saved_with_the_model(tmp_path) -> None:
     pd.testing.assert_frame_equal(loaded.coefficient_table(cov_type="HC0"), model.coefficient_table(cov_type="HC0"))
     with pytest.raises(ValueError, match="must be the linear predictor"):
         DeepRegressor(max_epochs=2, verbose=0).fit(X, y).coefficient_table(cov_type="HC0")
+
+
+# ------------------------------------------------------------------ (d) the printed table and the HTML report
+def test_print_summary_of_a_cox_model_is_lifelines_table(rossi) -> None:
+    from rich.console import Console
+
+    df, _ = rossi
+    model = DeepCoxPH(**QUIET).fit(df.drop(columns=["week", "arrest"]), (df["week"].to_numpy(float), df["arrest"].to_numpy()))
+    reference = CoxPHFitter().fit(df, "week", "arrest").summary
+    table = model.coefficient_table().droplevel("parameter").loc[reference.index]  # one parameter: the log relative risk
+    _close(table["exp(coef)"], reference["exp(coef)"])
+    _close(table[["exp(ci_low)", "exp(ci_high)"]].to_numpy(), reference[["exp(coef) lower 95%", "exp(coef) upper 95%"]].to_numpy())
+    _close(table["p"], reference["p"], rtol=1e-3)
+    console = Console(record=True, width=250)
+    model.print_summary(console=console)
+    text = console.export_text()
+    for header in ("exp(coef)", "se(coef)", "coef lower 95%", "exp(coef) upper 95%"):
+        assert header in text
+    fin = next(line for line in text.splitlines() if " fin " in line)
+    for value in reference.loc["fin", ["coef", "exp(coef)", "exp(coef) lower 95%", "exp(coef) upper 95%"]]:
+        assert f"{value:.4f}" in fin  # lifelines' row for fin: -0.3794, 0.6843, 0.5016, 0.9337
+    robust = Console(record=True, width=250)
+    model.print_summary(console=robust, cov_type="HC0")
+    assert "robust (HC0 sandwich)" in robust.export_text()
+    with pytest.raises(ValueError, match="`cov_type` of DeepCoxPH.coefficient_table"):
+        model.print_summary(console=robust, cov_type="robust")
+
+
+def test_print_summary_shows_the_dispersion_without_a_test() -> None:
+    from rich.console import Console
+
+    from deepstat import DeepRegressor
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100, 2))
+    model = DeepRegressor(**QUIET).fit(X, 1 + X[:, 0] + rng.normal(size=100))
+    console = Console(record=True, width=250)
+    model.print_summary(console=console)
+    row = next(line for line in console.export_text().splitlines() if "(constant)" in line)
+    sigma = model.coefficient_table().loc[("scale", "(constant)")]
+    assert f"{sigma['coef']:.4f}" in row and f"{sigma['se']:.4f}" in row
+    cells = [c.strip() for c in row.strip().split("│")[1:-1]]
+    assert cells[-3] == f"{sigma['ci_high']:.4f}" and cells[-2:] == ["", ""]  # the z and p cells are empty
+
+
+def test_html_report_has_a_coefficients_section_for_linear_models_only(tmp_path, rossi) -> None:
+    from deepstat import DeepRegressor
+    from deepstat.report import write_html
+
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(200, 2))
+    y = rng.poisson(np.exp(0.2 + X @ [0.3, -0.2]))
+    linear = DeepRegressor(family="poisson", **QUIET).fit(X[:150], y[:150])
+    page = write_html(linear, X[150:], y[150:], tmp_path / "linear.html").read_text(encoding="utf-8")
+    assert '<section id="coefficients"><h2>Coefficients</h2>' in page and "se(coef)" in page
+    assert f"{linear.coefficient_table().loc[('rate', 'x0'), 'se']:.4g}" in page
+    deep = DeepRegressor(family="poisson", max_epochs=2, verbose=0, random_state=0).fit(X[:150], y[:150])
+    page = write_html(deep, X[150:], y[150:], tmp_path / "deep.html").read_text(encoding="utf-8")
+    assert "Coefficients" not in page and "se(coef)" not in page  # no p-values for a network's weights (STYLE 5.3)
+    df, _ = rossi
+    cox = DeepCoxPH(**QUIET).fit(df.drop(columns=["week", "arrest"]).iloc[:300], (df["week"].to_numpy(float)[:300], df["arrest"].to_numpy()[:300]))
+    page = write_html(cox, df.drop(columns=["week", "arrest"]).iloc[300:], (df["week"].to_numpy(float)[300:], df["arrest"].to_numpy()[300:]), tmp_path / "cox.html").read_text(encoding="utf-8")
+    assert '<section id="coefficients">' in page and "exp(coef) lower 95%" in page and "hazard ratios" in page

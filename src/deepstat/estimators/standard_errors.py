@@ -185,7 +185,8 @@ class LinearInferenceMixin:
         Returns
         -------
         pandas.DataFrame
-            Index (parameter, column); columns ``coef, se, z, p, ci_low, ci_high``.
+            Index (parameter, column); columns ``coef, se, z, p, ci_low, ci_high``, and for a Cox model
+            the hazard ratio and its interval ``exp(coef), exp(ci_low), exp(ci_high)`` (lifelines' ``summary``).
         """
         from scipy import stats
 
@@ -201,7 +202,13 @@ class LinearInferenceMixin:
         tidy["p"] = 2 * stats.norm.sf(np.abs(tidy["z"]))
         q = stats.norm.ppf(1 - alpha / 2)
         tidy["ci_low"], tidy["ci_high"] = tidy["coef"] - q * tidy["se"], tidy["coef"] + q * tidy["se"]
+        if self._reports_hazard_ratios():  # lifelines' exp(coef) and its interval
+            tidy["exp(coef)"], tidy["exp(ci_low)"], tidy["exp(ci_high)"] = np.exp(tidy[["coef", "ci_low", "ci_high"]].to_numpy()).T
         return self._constants_on_their_scale(tidy)
+
+    def _reports_hazard_ratios(self) -> bool:
+        """Whether the coefficients are log hazard ratios (a Cox model: its intercept is not identified)."""
+        return "body.output_layer.bias" in self._unidentified
 
     def _constants_on_their_scale(self, tidy: pd.DataFrame) -> pd.DataFrame:
         """Rows of the parameters fitted as constants, mapped from the link scale by the inverse link (delta method)."""

@@ -101,7 +101,7 @@ def fitted() -> tuple[DeepRegressor, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(1)
     X = rng.normal(size=(400, 3))
     y = X[:, 0] + np.exp(0.5 * X[:, 1]) * rng.normal(size=400)
-    model = DeepRegressor(network=MLP(hidden_sizes=(16,)), max_epochs=150, lr=1e-2, random_state=0, verbose=0).fit(X, y)
+    model = DeepRegressor(network=MLP(hidden_sizes=(16,)), heteroscedastic=True, max_epochs=150, lr=1e-2, random_state=0, verbose=0).fit(X, y)
     return model, X, y
 
 
@@ -136,7 +136,7 @@ def test_same_seed_same_predictions(fitted) -> None:
 def test_heteroscedastic_network_tracks_the_scale(rng: np.random.Generator) -> None:
     X = rng.uniform(-2, 2, size=(3000, 1))
     y = np.exp(X[:, 0]) * rng.normal(size=3000)  # sd = exp(x)
-    model = DeepRegressor(network=MLP(hidden_sizes=(32, 32)), max_epochs=80, lr=3e-3, random_state=0, verbose=0).fit(X, y)
+    model = DeepRegressor(network=MLP(hidden_sizes=(32, 32)), heteroscedastic=True, max_epochs=80, lr=3e-3, random_state=0, verbose=0).fit(X, y)
     grid = np.array([[-1.5], [0.0], [1.5]])
     sd = model.predict_distribution(grid).stddev.numpy()
     np.testing.assert_allclose(sd, np.exp(grid[:, 0]), rtol=0.25)

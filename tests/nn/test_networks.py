@@ -122,7 +122,7 @@ def test_estimators_default_to_the_mlp_they_document() -> None:
     model = DeepRegressor(max_epochs=1, verbose=0, random_state=0).fit(X, X[:, 0])
     assert model.network_ == MLP(hidden_sizes=(64, 64))
     assert DeepCoxPH._default_network == MLP(hidden_sizes=(32, 32), batch_norm=True, dropout=0.1)
-    assert model._describe_network() == "MLP 3 -> 64 -> 64 -> 2 (relu) + linear skip"
+    assert model._describe_network() == "MLP 3 -> 64 -> 64 -> 1 (relu) + linear skip"  # the mean; the scale a constant
 
 
 def test_fitting_never_changes_the_users_config() -> None:

@@ -277,7 +277,7 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         else:
             self.history_ = fit_module(module, loss, train, config, validation=validation)
         self.n_epochs_ = self.history_.n_epochs
-        self.coef_cov_ = None
+        self.coef_cov_ = self.coef_cov_hc0_ = None  # observed information; sandwich (standard_errors.py)
         if self._standard_errors_apply(loss) and not isinstance(X, EncodedInputs):
             self.coef_cov_ = self._coefficient_covariance(X, y, weight, loss)
 

@@ -54,6 +54,7 @@ def _estimator_classes() -> dict[str, type]:
 # prefix, fitted grids and scalars into config.json; each class names them in _saved_arrays / _saved_values.
 _SURVIVAL_PREFIX = "survival."
 _COVARIANCE = "fitted.coef_cov"  # the coefficients' covariance (inverse observed information), when there is one
+_ROBUST_COVARIANCE = "fitted.coef_cov_hc0"  # their sandwich (HC0) covariance, when there is one
 
 
 def _survival_state(estimator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -212,8 +213,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
         raise ValueError(f"`path` of save must be a directory. Got the file {os.fspath(path)!r} instead.")
     state = {k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}
     state.update(survival_arrays)
-    if getattr(estimator, "coef_cov_", None) is not None:  # the standard errors of a linear predictor's fit
-        state[_COVARIANCE] = torch.as_tensor(np.asarray(estimator.coef_cov_, dtype=np.float64)).contiguous()
+    for key, name in ((_COVARIANCE, "coef_cov_"), (_ROBUST_COVARIANCE, "coef_cov_hc0_")):
+        if getattr(estimator, name, None) is not None:  # the standard errors of a linear predictor's fit
+            state[key] = torch.as_tensor(np.asarray(getattr(estimator, name), dtype=np.float64)).contiguous()
     # Both files go into a new sibling folder that is then renamed into place: a save killed half way, or two
     # processes saving to one folder, never leave the weights of one model beside the config of another.
     staging = staging_folder(out)
@@ -326,7 +328,7 @@ def _check_config(config: dict[str, Any], file: Path) -> None:
 def _check_weights(module: nn.Module, header: Any, dtype: torch.dtype, weights: Path) -> None:
     """The weights file must hold exactly the tensors the config's model has, with their shapes and dtype."""
     expected = {name: tuple(t.shape) for name, t in module.state_dict().items()}
-    found = {name: shape for name, (_, shape) in header.tensors.items() if not name.startswith(_SURVIVAL_PREFIX) and name != _COVARIANCE}
+    found = {name: shape for name, (_, shape) in header.tensors.items() if not name.startswith(_SURVIVAL_PREFIX) and name not in (_COVARIANCE, _ROBUST_COVARIANCE)}
     missing = sorted(set(expected) - set(found))
     extra = sorted(set(found) - set(expected))
     if missing or extra:
@@ -478,6 +480,12 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
             f"`input_spec.n_features` of {os.fspath(folder / CONFIG_FILE)} must equal the {n_encoded} encoded columns "
             f"of its preprocessor. Got {estimator.input_spec_.n_features} instead."
         )
+    for flag, expected in (("data_offset", estimator._n_data_offsets() > 0), ("data_trials", estimator._n_data_trials() > 0)):
+        if (head_cfg.get(flag) is True) != expected:  # the data columns the head reads are the estimator's offset / trials
+            raise ValueError(
+                f"`head.{flag}` of {os.fspath(folder / CONFIG_FILE)} must be {expected}, as the model's parameters say. "
+                f"Got {head_cfg.get(flag)!r} instead."
+            )
     dtype = {"float32": torch.float32, "float64": torch.float64}[estimator.dtype_]
     loss = None
     if config.get("loss") is not None:
@@ -507,14 +515,15 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
     except (SafetensorError, OSError, ValueError) as exc:
         raise ValueError(f"`path` of load must hold a valid safetensors {WEIGHTS_FILE}. Got an unreadable file instead: {exc}.") from None
     _restore_survival_state(estimator, state, survival_values, os.fspath(folder / CONFIG_FILE))
-    covariance = state.pop(_COVARIANCE, None)
-    estimator.coef_cov_ = None
-    if covariance is not None:
-        k = sum(p.numel() for p in (module.body.output_layer.weight, module.body.output_layer.bias)) if hasattr(module.body, "output_layer") else -1
-        size = head_cfg["n_params"] * (1 + (0 if estimator.preprocessor_ is None else len(estimator.preprocessor_.columns_out)))
-        if k < 0 or tuple(covariance.shape) != (size, size) or covariance.dtype != torch.float64 or not bool(torch.isfinite(covariance).all()):
-            raise ValueError(f"`{_COVARIANCE}` in the weights of {os.fspath(folder / CONFIG_FILE)} must be a finite ({size}, {size}) float64 matrix. Got shape {tuple(covariance.shape)} instead.")
-        estimator.coef_cov_ = covariance.numpy()
+    for key, name in ((_COVARIANCE, "coef_cov_"), (_ROBUST_COVARIANCE, "coef_cov_hc0_")):
+        covariance = state.pop(key, None)
+        setattr(estimator, name, None)
+        if covariance is not None:
+            k = sum(p.numel() for p in (module.body.output_layer.weight, module.body.output_layer.bias)) if hasattr(module.body, "output_layer") else -1
+            size = head_cfg["n_params"] * (1 + (0 if estimator.preprocessor_ is None else len(estimator.preprocessor_.columns_out)))
+            if k < 0 or tuple(covariance.shape) != (size, size) or covariance.dtype != torch.float64 or not bool(torch.isfinite(covariance).all()):
+                raise ValueError(f"`{key}` in the weights of {os.fspath(folder / CONFIG_FILE)} must be a finite ({size}, {size}) float64 matrix. Got shape {tuple(covariance.shape)} instead.")
+            setattr(estimator, name, covariance.numpy())
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:

@@ -100,7 +100,11 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         ``predict`` returns the mean :math:`n p` and :meth:`predict_proportion` the probability :math:`p`.
     heteroscedastic : bool or "auto", default="auto"
         If False, only the family's location/mean parameters depend on ``x``; its other
-        parameters (scale, shape, dispersion) are single fitted constants, as in a GLM.
+        parameters (scale, shape, dispersion) are single fitted constants, as in a GLM. "auto":
+        False for the linear predictor and for the default MLP (its linear skip starts at the GLM,
+        and the network refines the mean: a network's scale, extrapolated to an input unlike the
+        training rows, can collapse and give one held-out row a log score of -478, measured on
+        diabetes), True for other networks.
     fit_intercept : bool, default=True
         False fits no intercept: the output layer's bias and the head's offset are 0 for the
         modelled columns of ``eta`` (so that with ``network="linear"`` the fit is a GLM without a
@@ -319,8 +323,11 @@ class DeepRegressor(RegressorMixin, DeepstatEstimator):
         return super()._standard_errors_apply(loss) and self.family_ is not None
 
     def _heteroscedastic(self) -> bool:
-        """``heteroscedastic``; "auto" is False for a linear predictor (a GLM's constant dispersion), True otherwise."""
+        """``heteroscedastic``; "auto" is False for a linear predictor (a GLM's constant dispersion) and for the
+        default MLP with its linear skip (the GLM plus a network on its mean), True otherwise."""
         if self.heteroscedastic == "auto":
+            if getattr(self.network_, "linear_skip", False) and not self.network_.is_linear:
+                return False
             return not (self.network_.is_linear and self._linear_is_classical)
         return bool(self.heteroscedastic)
 

@@ -19,6 +19,10 @@ class SummaryMixin:
     def summary(self, X: Any = None, y: Any = None) -> pd.DataFrame:
         """The fitted model in one table: data, family, network, training, fit and calibration.
 
+        The coefficient table of a linear predictor fitted by maximum likelihood (lifelines'
+        ``summary``, statsmodels' ``summary2().tables[1]``) is :meth:`coefficient_table`;
+        :meth:`print_summary` prints both.
+
         Parameters
         ----------
         X, y : optional
@@ -101,8 +105,25 @@ class SummaryMixin:
             rows["PIT KS p-value"] = float(pvalue)
         return rows
 
-    def print_summary(self, X: Any = None, y: Any = None, *, console: Console | None = None) -> None:
-        """Print :meth:`summary` as a table (rich)."""
+    def print_summary(
+        self, X: Any = None, y: Any = None, *, console: Console | None = None, cov_type: str = "nonrobust", alpha: float = 0.05
+    ) -> None:
+        """Print :meth:`summary` as a table (rich), then, for a linear predictor fitted by maximum likelihood,
+        :meth:`coefficient_table` as statsmodels and lifelines print theirs (Cox models: hazard ratios with intervals).
+
+        Parameters
+        ----------
+        X, y : optional
+            Held-out data, as in :meth:`summary`.
+        console : rich.console.Console, optional
+            Where to print (a new console on standard output by default).
+        cov_type : {"nonrobust", "HC0"}, default="nonrobust"
+            The coefficients' covariance (see :meth:`linear_standard_errors`).
+        alpha : float, default=0.05
+            One minus the intervals' coverage.
+        """
+        if getattr(self, "coef_cov_", None) is not None:
+            coefs = self.coefficient_table(alpha=alpha, cov_type=cov_type)  # validates before anything is printed
         table = Table(title=f"{type(self).__name__} summary")
         table.add_column("quantity")
         table.add_column("value", justify="right")
@@ -112,21 +133,28 @@ class SummaryMixin:
         out = console or Console()
         out.print(table)
         if getattr(self, "coef_cov_", None) is not None:  # a linear predictor fitted by maximum likelihood
-            out.print(self._coefficient_rich_table())
+            out.print(self._coefficient_rich_table(coefs, cov_type, alpha))
 
-    def _coefficient_rich_table(self) -> Table:
+    def _coefficient_rich_table(self, coefs: pd.DataFrame, cov_type: str, alpha: float) -> Table:
         """The coefficient table as statsmodels and lifelines print it (hazard ratios for Cox models)."""
-        coefs = self.coefficient_table()
-        hazard = "body.output_layer.bias" in getattr(self, "_unidentified", ())
-        table = Table(title="coefficients (observed-information standard errors, 95% Wald intervals)")
-        for column in ("parameter", "column", "coef", *(["exp(coef)"] if hazard else []), "se", "z", "p", "95% low", "95% high"):
+        hazard = "exp(coef)" in coefs.columns
+        level = f"{100 * (1 - alpha):g}%"
+        kind = "observed-information" if cov_type == "nonrobust" else "robust (HC0 sandwich)"
+        table = Table(title=f"coefficients ({kind} standard errors, {level} Wald intervals)")
+        columns = ["parameter", "column", "coef", *(["exp(coef)"] if hazard else []), "se(coef)",
+                   f"coef lower {level}", f"coef upper {level}",
+                   *([f"exp(coef) lower {level}", f"exp(coef) upper {level}"] if hazard else []), "z", "p"]
+        for column in columns:
             table.add_column(column, justify="left" if column in ("parameter", "column") else "right")
+
+        def number(value: float, digits: str = ".4f") -> str:
+            return "" if not np.isfinite(value) else format(value, digits)
+
         for (parameter, column), row in coefs.iterrows():
-            cells = [str(parameter), str(column), f"{row['coef']:.4f}"]
-            if hazard:
-                cells.append(f"{np.exp(row['coef']):.4f}")
-            low, high = (np.exp(row["ci_low"]), np.exp(row["ci_high"])) if hazard else (row["ci_low"], row["ci_high"])
-            cells += [f"{row['se']:.4f}", f"{row['z']:.2f}", f"{row['p']:.3g}", f"{low:.4f}", f"{high:.4f}"]
+            cells = [str(parameter), str(column), number(row["coef"]), *([number(row["exp(coef)"])] if hazard else []),
+                     number(row["se"]), number(row["ci_low"]), number(row["ci_high"]),
+                     *([number(row["exp(ci_low)"]), number(row["exp(ci_high)"])] if hazard else []),
+                     number(row["z"], ".2f"), number(row["p"], ".3g")]
             table.add_row(*cells)
         return table
 

@@ -140,7 +140,8 @@ def _risk_sets(
         l = torch.empty_like(group).index_put((order_g,), l_sorted)
         fraction = l.to(dtype) / d[group].to(dtype)
         before = last - d  # A'_g sums the rows up to here: empty when none of them is at risk
-        nonempty = (before - first + 1 > n_entered)[group]
+        # the A'_g term enters for l > 0 when A'_g is not empty (log f_i = -inf otherwise)
+        nonempty = (before - first + 1 > n_entered)[group] & (l > 0)
         log_coef = torch.cat([torch.log1p(-fraction), torch.where(nonempty, torch.log(fraction), float("-inf"))])
         at = torch.cat([at, before.clamp(min=0)[group]])
         if entry is not None:
@@ -155,6 +156,12 @@ def _cox_nll(risk: Tensor, rs: _RiskSets) -> Tensor:
     """Weighted negative partial log-likelihood: a gather, a cumulative log-sum-exp and a gather of it."""
     v = risk if rs.log_w is None else risk + rs.log_w  # log(w_j exp(r_j))  # (n,)
     log_s = _logcumsumexp(v[rs.order], rs.scan)[rs.at]  # log A_g (then log A'_g) of each event  # (k m,)
+    if rs.log_coef is not None:
+        # Efron's A'_g terms that do not enter (log f_i = -inf) are cut from the graph here, before any
+        # arithmetic: a zero gradient that still depends on the risks (exp(-inf) times something) makes
+        # torch's logcumsumexp double backward give a wrong, finite Hessian (issue 11, item 3)
+        terms = torch.isfinite(rs.log_coef)
+        log_s = torch.where(terms, log_s, torch.zeros((), dtype=log_s.dtype, device=log_s.device))
     if rs.entry is not None:
         # minus the rows that enter later: in float64 because it is a difference
         order_start, scan_start, at_start, found = rs.entry
@@ -162,7 +169,10 @@ def _cox_nll(risk: Tensor, rs: _RiskSets) -> Tensor:
         a64 = log_s.double()
         log_s = (a64 + torch.log1p(-torch.exp(log_e - a64).clamp(max=1.0))).to(risk.dtype)
     if rs.log_coef is not None:  # Efron: log((1 - f_i) A_g + f_i A'_g) = log(A_g - f_i B_g)
-        log_s = torch.logsumexp((log_s + rs.log_coef).view(2, -1), 0)
+        a, b = log_s.view(2, -1)
+        log_a, log_f = rs.log_coef.view(2, -1)
+        both = terms.view(2, -1)[1]  # an event without an A'_g term is log A_g + log(1 - f_i) alone
+        log_s = torch.where(both, torch.logaddexp(a + log_a, b + torch.where(both, log_f, 0.0)), a + log_a)
     return torch.dot(rs.w_bar, log_s) - torch.dot(rs.event_weight, risk)
 
 

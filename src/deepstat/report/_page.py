@@ -79,6 +79,20 @@ def _fmt(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------- sections
+def _coefficients(model: Any) -> str:
+    """The coefficient table of a linear predictor fitted by maximum likelihood; none for a network (STYLE 5.3)."""
+    if getattr(model, "coef_cov_", None) is None:
+        return ""
+    table = model.coefficient_table()
+    hazard = "exp(coef)" in table.columns
+    names = {"se": "se(coef)", "ci_low": "coef lower 95%", "ci_high": "coef upper 95%",
+             "exp(ci_low)": "exp(coef) lower 95%", "exp(ci_high)": "exp(coef) upper 95%"}
+    order = ["coef", *(["exp(coef)"] if hazard else []), "se", "ci_low", "ci_high", *(["exp(ci_low)", "exp(ci_high)"] if hazard else []), "z", "p"]
+    text = ("Observed-information standard errors and 95% Wald intervals" + (" (exp(coef): hazard ratios)." if hazard else ".")
+            + " A parameter fitted as a constant is on its own scale, without a test.")
+    return _section("coefficients", "Coefficients", _table(table[order].rename(columns=names)), _note(text))
+
+
 def _training(model: Any) -> str:
     members = getattr(model, "estimators_", None) or []
     if members and getattr(members[0], "history_", None) is not None:  # an ensemble: its first member's curves

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from deepstat.metrics import coverage_by_group, pit_ks_test
 from deepstat.evaluation import ComparisonResult, compare_fitted, pit
-from deepstat.report._page import _figure, _fmt, _note, _section, _table, _training, _write_page
+from deepstat.report._page import _coefficients, _figure, _fmt, _note, _section, _table, _training, _write_page
 from deepstat.report.plots import (
     plot_calibration,
     plot_coverage_by_group,
@@ -250,7 +250,7 @@ def write_html(
         )
     alpha = float(alpha)
     title = title if title is not None else f"deepstat report: {type(model).__name__} ({model.family_.name})"
-    sections = [_summary(model, X_test, y_test), _training(model)]
+    sections = [_summary(model, X_test, y_test), _coefficients(model), _training(model)]
     if is_classifier(model):
         sections.append(_reliability(model, X_test, y_test))
     else:

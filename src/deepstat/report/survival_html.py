@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from deepstat.metrics import d_calibration, kaplan_meier
 from deepstat.metrics.survival_kaplan_meier import step_function
 from deepstat.evaluation import ComparisonResult
-from deepstat.report._page import _figure, _fmt, _note, _section, _table, _training, _write_page
+from deepstat.report._page import _coefficients, _figure, _fmt, _note, _section, _table, _training, _write_page
 from deepstat.report.plots import _axes
 from deepstat.evaluation.survival import compare_survival_fitted, evaluation_grid, survival_matrix
 from deepstat.utils.survival import check_survival_target
@@ -319,6 +319,7 @@ def write_survival_html(
     grid = evaluation_grid(time, event, caller=caller)
     sections = [
         _summary(model, time, event),
+        _coefficients(model),
         _training(model),
         _curves(model, X_test, time, event, grid),
         _calibration(model, X_test, time, event, grid),

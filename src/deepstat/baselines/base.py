@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from deepstat.estimators.predictive import PredictiveMixin
-from deepstat.utils.tabular import TabularPreprocessor
+from deepstat.utils.tabular import TabularPreprocessor, validate_numeric
 
 __all__ = ["StatsmodelsBaseline"]
 
@@ -80,6 +80,21 @@ class StatsmodelsBaseline(PredictiveMixin, BaseEstimator):
             Z = self.preprocessor_.transform(X, caller)
         Z = np.asarray(Z, dtype=np.float64)[:, self._keep]
         return np.hstack([np.ones((Z.shape[0], 1)), Z]) if intercept else Z
+
+    def _numeric_target(self, y: Any, *, fitting: bool, fitted: str) -> np.ndarray:
+        """``y`` validated as a 1-D numeric array (a column vector warns, as scikit-learn's do).
+
+        ``fitted`` is the attribute that says the model is fitted, checked when not ``fitting``.
+        """
+        caller = type(self).__name__
+        if y is None:
+            raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
+        if not fitting:
+            check_is_fitted(self, fitted)
+        arr = validate_numeric(y, "y", caller)
+        if arr.ndim == 2 and arr.shape[1] != 1:
+            raise ValueError(f"`y` of {caller} must be 1-D. Got shape {arr.shape} instead.")
+        return column_or_1d(arr, warn=True)
 
     def _design_frame(self, Z: np.ndarray) -> pd.DataFrame:
         """The design matrix with named columns, so that statsmodels labels its parameters."""

@@ -9,14 +9,12 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
 from deepstat.baselines._weighted import fit_weighted_nb2
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.families import get_family
 from deepstat.data.table import check_successes, split_offset, split_trials
-from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["GLM_FAMILIES", "STATSMODELS_LINKS", "GLMBaseline"]
 
@@ -271,15 +269,7 @@ class GLMBaseline(RegressorMixin, StatsmodelsBaseline):
 
     # ------------------------------------------------------------------ the prediction API
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
-        caller = type(self).__name__
-        if y is None:
-            raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
-        if not fitting:
-            check_is_fitted(self, "result_")
-        arr = validate_numeric(y, "y", caller)
-        if arr.ndim == 2 and arr.shape[1] != 1:
-            raise ValueError(f"`y` of {caller} must be 1-D. Got shape {arr.shape} instead.")
-        return self.family_.prepare_target(column_or_1d(arr, warn=True), dtype=torch.float64)
+        return self.family_.prepare_target(self._numeric_target(y, fitting=fitting, fitted="result_"), dtype=torch.float64)
 
     def _eta(self, X: Any) -> Tensor:
         X, offset = self._split_offset(X)

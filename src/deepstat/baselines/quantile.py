@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from deepstat.baselines.base import StatsmodelsBaseline, statsmodels_api
 from deepstat.estimators._quantile_api import QuantilePredictionMixin
 from deepstat.losses import QuantileCrossingWarning, check_quantiles
-from deepstat.utils.tabular import validate_numeric
 
 __all__ = ["QuantRegBaseline"]
 
@@ -122,15 +121,7 @@ class QuantRegBaseline(QuantilePredictionMixin, RegressorMixin, StatsmodelsBasel
         return self
 
     def _encode_target(self, y: Any, *, fitting: bool) -> Tensor:
-        caller = type(self).__name__
-        if y is None:
-            raise ValueError(f"`y` of {caller} must be given: requires y to be passed, but the target y is None.")
-        if not fitting:
-            check_is_fitted(self, "results_")
-        arr = validate_numeric(y, "y", caller)
-        if arr.ndim == 2 and arr.shape[1] != 1:
-            raise ValueError(f"`y` of {caller} must be 1-D. Got shape {arr.shape} instead.")
-        return torch.as_tensor(np.array(column_or_1d(arr, warn=True), dtype=np.float64))
+        return torch.as_tensor(np.array(self._numeric_target(y, fitting=fitting, fitted="results_"), dtype=np.float64))
 
     def _quantile_matrix(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "results_")

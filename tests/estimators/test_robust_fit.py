@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -131,3 +132,17 @@ def test_saved_rounds_fit_predicts_the_same(tmp_path, loss: str) -> None:
     model = DeepRegressor(loss=loss, network="linear", verbose=0).fit(X, y)
     model.save(tmp_path / "m")
     np.testing.assert_array_equal(load_model(tmp_path / "m").predict(X), model.predict(X))
+
+
+def test_the_estimated_scale_is_saved_and_loaded(tmp_path) -> None:
+    X, y = load_diabetes(return_X_y=True)
+    model = DeepRegressor(loss="huber", network="linear", verbose=0, random_state=0).fit(X, y)
+    model.save(tmp_path / "m")
+    loaded = DeepRegressor.load(tmp_path / "m")
+    assert loaded.scale_ == model.scale_ and loaded.scale_history_ == model.scale_history_
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["fit_stats"]["scale"] = -1.0
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"`fit_stats.scale` and `fit_stats.scale_history` of .* must be a positive number"):
+        DeepRegressor.load(tmp_path / "m")

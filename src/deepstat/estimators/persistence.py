@@ -197,6 +197,9 @@ def save_estimator(estimator: Any, path: str | os.PathLike) -> None:
             "n_validation": int(getattr(estimator, "n_validation_", 0)),
             "train_log_likelihood": float(getattr(estimator, "train_log_likelihood_", float("nan"))),
             "increment_scale": getattr(estimator, "increment_scale_", None),
+            # a robust fit's estimated residual scale, per round (estimators/_robust.py)
+            "scale": float(estimator.scale_) if hasattr(estimator, "scale_history_") else None,
+            "scale_history": [float(v) for v in getattr(estimator, "scale_history_", [])] or None,
         },
     }
     if getattr(estimator, "formula_", None) is not None:
@@ -458,6 +461,16 @@ def _rebuild(config: dict[str, Any], header: Any, weights: bytes, folder: Path) 
     estimator.n_validation_ = int(stats.get("n_validation", 0))
     if stats.get("increment_scale") is not None:  # DeepQuantileRegressor's non-crossing increments
         estimator.increment_scale_ = float(stats["increment_scale"])
+    history, robust_scale = stats.get("scale_history"), stats.get("scale")
+    if history is not None or robust_scale is not None:
+        values = [robust_scale] + (history if isinstance(history, list) else [None])
+        if not (isinstance(history, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0
+                                                  for v in values)):
+            raise ValueError(
+                f"`fit_stats.scale` and `fit_stats.scale_history` of {os.fspath(folder / CONFIG_FILE)} must be a positive number "
+                f"and a non-empty list of them (a robust fit's residual scale). Got {robust_scale!r:.40} and {history!r:.80} instead."
+            )
+        estimator.scale_, estimator.scale_history_ = float(robust_scale), [float(v) for v in history]
     if np.isfinite(stats.get("train_log_likelihood", float("nan"))):
         estimator.train_log_likelihood_ = float(stats["train_log_likelihood"])
     head_cfg = config["head"]

@@ -266,15 +266,15 @@ class TabularPreprocessor:
         for name in ("standardize", "drop_first"):
             if not isinstance(state.get(name), bool):
                 raise fail(name, "a bool")
-        names = state.get("feature_names_in")
-        if names is not None and (not isinstance(names, list) or not all(isinstance(v, str) for v in names)):
-            raise fail("feature_names_in", "null or a list of strings")
-        categories = state.get("categories")
-        if not isinstance(categories, dict) or not all(isinstance(v, list) for v in categories.values()):
-            raise fail("categories", "an object of level lists")
         n_in = state.get("n_features_in")
         if not isinstance(n_in, int) or isinstance(n_in, bool) or n_in < 0:
             raise fail("n_features_in", "a non-negative int")
+        names = state.get("feature_names_in")
+        if names is not None and (not isinstance(names, list) or not all(isinstance(v, str) for v in names) or len(names) != n_in):
+            raise fail("feature_names_in", f"null or a list of {n_in} strings (n_features_in)")
+        categories = state.get("categories")
+        if not isinstance(categories, dict) or not all(isinstance(v, list) for v in categories.values()):
+            raise fail("categories", "an object of level lists")
         columns = state.get("columns_out")
         if not isinstance(columns, list) or not all(isinstance(v, str) for v in columns):
             raise fail("columns_out", "a list of strings")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import os
 import shutil
 import threading
@@ -294,3 +295,22 @@ def test_a_small_default_aft_round_trips(tmp_path) -> None:
     model = DeepAFT(max_epochs=2, verbose=0, random_state=0).fit(X, (time, rng.random(60) < 0.7))
     model.save(tmp_path / "aft")
     np.testing.assert_array_equal(load(tmp_path / "aft").predict_risk(X), model.predict_risk(X))
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [("survival", "risk_offset_", -708.0), ("preprocessor", "feature_names_in", [])])
+def test_tampering_cases_found_by_the_property_test(saved_cox, section, key, value) -> None:
+    """An extreme (finite) risk offset gives survival 0 without an overflow; a short list of names is refused."""
+    X, path = saved_cox
+    original = (path / "config.json").read_text()
+    _edit(path, lambda c: c[section].update({key: value}))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                S = load(path).predict_survival_function(X.head(3)).to_numpy()
+            except ValueError as exc:
+                assert key == "feature_names_in" and "feature_names_in" in str(exc)
+            else:
+                assert key == "risk_offset_" and np.isfinite(S).all() and ((S >= 0) & (S <= 1)).all()
+    finally:
+        (path / "config.json").write_text(original)

@@ -342,7 +342,10 @@ class DeepCoxPH(SurvivalEstimator):
         else:  # one baseline per stratum, picked row by row
             codes = self._strata_codes(X)
             H0 = np.stack([step_function(self.event_times_, h, times, before=0.0) for h in H])[codes]  # (n, T)
-        return np.exp(-np.exp(self.predict_risk(X))[:, None] * H0)
+        # S = exp(-H0 exp(r)) on the log scale: exp(r + log H0) overflows to inf exactly where S is 0, and
+        # H0 = 0 (before the first event) gives exp(-inf) = 0, S = 1, never 0 * inf
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.exp(-np.exp(self.predict_risk(X)[:, None] + np.log(H0)))
 
     def linear_coefficients(self) -> pd.Series:
         """Coefficients :math:`\\hat\\beta` of a linear predictor (``network="linear"``) on the original input scale.

@@ -23,7 +23,7 @@ from deepstat.metrics import diebold_mariano
 from deepstat.evaluation.quantile import check_same_levels, is_quantile_model, pinball_scores, quantile_scores
 from deepstat.evaluation.result import ComparisonResult
 from deepstat.evaluation.scores import evaluate, log_scores
-from deepstat.evaluation.splits import _check_alpha, _splits, _take
+from deepstat.evaluation.splits import _check_alpha, _score_splits, _splits
 
 __all__ = ["ComparisonResult", "compare", "compare_fitted"]
 
@@ -240,37 +240,15 @@ def compare(
                                        reference=reference, sample_weight=sample_weight, is_baseline=_is_baseline)
     splits = _splits(n, np.asarray(y), classifier, cv, test_size, int(random_state))
 
-    rows: list[dict[str, Any]] = []
-    failures: dict[str, str] = {}
-    pooled = {name: np.full(n, np.nan) for name in named}
-    split_of = np.full(n, -1)
-    for split, (train, test) in enumerate(splits):
-        X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), _take(y, train), _take(y, test)
-        fit_kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
-        split_of[test] = split
-        for name, model in named.items():
-            if name in failures:
-                continue
-            if _is_baseline(model):  # a classical fit that fails is reported as failed, not scored
-                outcome = _guarded_baseline(model, X_tr, y_tr, X_te, y_te, fit_kwargs, float(alpha))
-                if isinstance(outcome, str):
-                    failures[name] = f"split {split}: {outcome}"
-                    continue
-                fitted, scores, logs = outcome
-            else:
-                fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
-                scores, logs = evaluate(fitted, X_te, y_te, alpha=float(alpha)), log_scores(fitted, X_te, y_te)
-            for metric, value in scores.items():
-                rows.append({"model": name, "split": split, "metric": metric, "value": float(value)})
-            pooled[name][test] = logs
+    def score(model: Any, X_tr: Any, y_tr: Any, X_te: Any, y_te: Any, fit_kwargs: dict) -> Any:
+        if _is_baseline(model):  # a classical fit that fails is reported as failed, not scored
+            outcome = _guarded_baseline(model, X_tr, y_tr, X_te, y_te, fit_kwargs, float(alpha))
+            return outcome if isinstance(outcome, str) else outcome[1:]
+        fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
+        return evaluate(fitted, X_te, y_te, alpha=float(alpha)), log_scores(fitted, X_te, y_te)
 
-    scored = [name for name in named if name not in failures]
-    if not scored:
-        raise ValueError(f"`models` of {caller} must hold a model that can be scored. Got only failed fits instead: {failures}.")
-    if reference in failures:
-        reference = scored[0]
-    rows = [row for row in rows if row["model"] not in failures]
-    result = _assemble(rows, {k: v for k, v in pooled.items() if k not in failures}, split_of, scored, reference, float(alpha))
+    rows, pooled, split_of, scored, reference, failures = _score_splits(named, X, y, splits, sample_weight, score, reference, caller)
+    result = _assemble(rows, pooled, split_of, scored, reference, float(alpha))
     result.failures = failures
     for name, reason in failures.items():
         warnings.warn(f"compare: the classical model {name!r} failed and is not scored ({reason}).", BaselineFailedWarning, stacklevel=2)

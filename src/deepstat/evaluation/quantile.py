@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from deepstat.evaluation.result import ComparisonResult
-from deepstat.evaluation.splits import _splits, _take
+from deepstat.evaluation.splits import _score_splits, _splits
 from deepstat.losses import check_quantiles
 from deepstat.metrics import diebold_mariano
 
@@ -87,36 +87,20 @@ def run_quantile_comparison(
 
     A baseline whose fit raises a ``ValueError`` or ``LinAlgError`` is reported in ``failures``, not scored.
     """
-    n = len(X)
-    splits = _splits(n, np.asarray(y), False, cv, test_size, int(random_state))
-    rows: list[dict[str, Any]] = []
-    failures: dict[str, str] = {}
-    pooled = {name: np.full(n, np.nan) for name in named}
-    split_of = np.full(n, -1)
-    for split, (train, test) in enumerate(splits):
-        X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), _take(y, train), _take(y, test)
-        fit_kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[train]}
-        split_of[test] = split
-        for name, model in named.items():
-            if name in failures:
-                continue
-            try:
-                fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                if not is_baseline(model):
-                    raise
-                failures[name] = f"split {split}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-                continue
-            for metric, value in quantile_scores(fitted, X_te, y_te).items():
-                rows.append({"model": name, "split": split, "metric": metric, "value": value})
-            pooled[name][test] = pinball_scores(fitted, X_te, y_te)
-    scored = [name for name in named if name not in failures]
-    if not scored:
-        raise ValueError(f"`models` of compare must hold a model that can be scored. Got only failed fits instead: {failures}.")
-    if reference in failures:
-        reference = scored[0]
+    splits = _splits(len(X), np.asarray(y), False, cv, test_size, int(random_state))
+
+    def score(model: Any, X_tr: Any, y_tr: Any, X_te: Any, y_te: Any, fit_kwargs: dict) -> Any:
+        try:
+            fitted = clone(model).fit(X_tr, y_tr, **fit_kwargs)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            if not is_baseline(model):
+                raise
+            return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        return quantile_scores(fitted, X_te, y_te), pinball_scores(fitted, X_te, y_te)
+
+    rows, pooled, split_of, scored, reference, failures = _score_splits(named, X, y, splits, sample_weight, score, reference, "compare")
     levels = check_quantiles(next(iter(named.values())).quantiles, "compare")
-    result = assemble_quantiles(rows, {k: pooled[k] for k in scored}, split_of, scored, reference, levels)
+    result = assemble_quantiles(rows, pooled, split_of, scored, reference, levels)
     result.failures = failures
     return result
 

@@ -159,10 +159,11 @@ def test_saved_linear_models_keep_their_fitted_settings(tmp_path) -> None:
 def test_a_fit_that_runs_out_of_epochs_while_improving_says_so() -> None:
     """Issue 11 item 6: hitting max_epochs with the validation loss still falling is never silent."""
     rng = np.random.default_rng(6)
-    X = rng.normal(size=(300, 3))
-    y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=300)
+    # a curve the linear start misses by far (sin(2x)), enough rows that the first epochs improve it steadily
+    X = rng.normal(size=(1000, 3))
+    y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=1000)
     with pytest.warns(ConvergenceWarning, match=r"ran out of epochs \(max_epochs=3\) with the validation loss still falling"):
-        DeepRegressor(max_epochs=3, lr=1e-3, random_state=0, verbose=0).fit(X, y)
+        DeepRegressor(max_epochs=3, lr=1e-2, random_state=0, verbose=0).fit(X, y)
     with warnings.catch_warnings():  # a fit that early-stopped has nothing to say
         warnings.simplefilter("error", ConvergenceWarning)
         DeepRegressor(max_epochs=300, lr=1e-2, patience=3, random_state=0, verbose=0).fit(X, y)

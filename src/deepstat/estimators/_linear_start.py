@@ -46,7 +46,7 @@ _START_ITERATIONS, _START_PATIENCE, _START_EPOCHS = 5, 5, 200
 
 def fit_linear_start(
     module: DistributionalHead, loss: Any, train: BatchSource, validation: BatchSource | None, config: TrainConfig, n_linear: int,
-    *, early_stop: bool = True,
+    *, early_stop: bool = True, residual_scale: bool = False,
 ) -> None:
     """Fit the linear part of ``module.body`` (a LinearSkipModule) as the classical model and zero its network.
 
@@ -68,6 +68,13 @@ def fit_linear_start(
         Early-stop the start on ``validation`` (for classes, whose likelihood can grow without bound
         when they are separable); otherwise the start is the classical fit on the training and
         validation rows together, the classical model that a baseline fits to the same data.
+    residual_scale : bool, default=False
+        The model is a Normal one whose scale (``eta[..., 1]``, softplus) is constant in the
+        classical model: it becomes the classical residual standard error
+        :math:`\sqrt{\mathrm{RSS} / (n - p)}` (R's ``lm`` sigma, statsmodels' ``scale``), not the
+        maximum-likelihood :math:`\sqrt{\mathrm{RSS} / n}`, which is biased low and makes the
+        predictive distribution too narrow on new rows (:math:`n` the total weight, :math:`p` the
+        coefficients).
     """
     body = module.body
     if not isinstance(body, LinearSkipModule):
@@ -119,7 +126,34 @@ def fit_linear_start(
             body.linear.bias[n_linear:] = constants[: n_modelled - n_linear]
             if module.constants is not None:
                 module.constants.copy_(constants[n_modelled - n_linear :])
+    if residual_scale and not early_stop:
+        n_weight = float(len(train)) if train.take(torch.arange(1)).weight is None else float(_all_weights(train).sum())
+        p = n_in + (0 if no_intercept else 1)
+        if n_weight > p + 1:
+            _inflate_scale(module, n_linear, math.sqrt(n_weight / (n_weight - p)))
     body.start_network_at_zero()
+
+
+def _all_weights(source: BatchSource) -> Tensor:
+    return source.take(torch.arange(len(source))).weight
+
+
+def _inflate_scale(module: DistributionalHead, n_linear: int, factor: float) -> None:
+    """Multiply the constant scale ``softplus(eta[..., 1])`` of the start by ``factor``, in place."""
+    body = module.body
+    n_modelled = body.linear.out_features
+    with torch.no_grad():
+        if n_modelled > 1:  # the scale is the body's constant column 1 (its bias; its weights are 0 in the start)
+            holder, at = body.linear.bias, 1
+        elif module.constants is not None:
+            holder, at = module.constants, 1 - n_modelled
+        else:
+            return
+        offset, scale = float(module.offset[1]), float(module.scale[1])
+        eta = offset + scale * holder[at].double()
+        sigma = torch.nn.functional.softplus(eta) * factor
+        new_eta = sigma + torch.log(-torch.expm1(-sigma))  # softplus^-1
+        holder[at] = ((new_eta - offset) / scale).to(holder.dtype)
 
 
 def keep_network_if_it_helps(

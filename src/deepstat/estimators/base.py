@@ -8,6 +8,7 @@ saving) is written once here.
 from __future__ import annotations
 
 
+import copy
 import math
 import os
 from numbers import Integral, Real
@@ -23,7 +24,7 @@ from torch import Tensor
 from deepstat.nn import MLP, NETWORKS, InputSpec, NetworkConfig, resolve_network
 from deepstat.nn.heads import DistributionalHead
 from deepstat.nn.skip import LinearSkipModule
-from deepstat.train import History, TensorBatches, TrainConfig, fit_module, split_validation
+from deepstat.train import BatchSource, History, TensorBatches, TrainConfig, fit_module, split_validation
 from deepstat.utils.config import torch_threads
 from deepstat.utils.validation import resolve_seed
 
@@ -44,6 +45,7 @@ from deepstat.estimators._linear_start import fit_linear_start, keep_network_if_
 from deepstat.estimators._inputs import EncodedInputs, adapter_for, split_side_information
 from deepstat.estimators._intercept import drop_intercept, fits_intercept, formula_intercept
 from deepstat.estimators._registry import register_estimator
+from deepstat.estimators._rows import merge_duplicate_rows
 from deepstat.estimators.predictive import _DTYPES, PredictiveMixin
 from deepstat.estimators.standard_errors import LinearInferenceMixin
 from deepstat.estimators.summary import SummaryMixin
@@ -217,7 +219,11 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
         """The fitted module's output on encoded inputs, in chunks (eval mode is the caller's)."""
         if isinstance(X, EncodedInputs):
             return X.eta(self.module_, _PREDICT_CHUNK)
-        return torch.cat([self.module_(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])
+        module, dtype = self.module_, X.dtype
+        if dtype == torch.float32:  # float32 matrix products depend on the batch: in float64, a row's
+            module, X = copy.deepcopy(module).double(), X.double()  # prediction is that of the row alone
+        eta = torch.cat([module(X[i : i + _PREDICT_CHUNK]) for i in range(0, len(X), _PREDICT_CHUNK)])
+        return eta.to(dtype)
 
     def _fit_network(
         self,
@@ -255,10 +261,10 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
             module.add_module("loss", loss)
         module = module.to(_DTYPES[self.dtype_])
         self.module_ = module
-        train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
+        train = self._training_rows(X, y, weight)
         config = self._train_config()
         # rows the weights were fitted on, and rows held out for early stopping (the engine's split: ceil(f n))
-        n = int(X.shape[0])
+        n = len(train)
         split = validation is None and bool(self.early_stopping_) and float(self.validation_fraction) > 0
         self.n_validation_ = math.ceil(float(self.validation_fraction) * n) if split else (0 if validation is None else len(validation))
         self.n_train_ = n - self.n_validation_ if split else n
@@ -268,7 +274,8 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
             family = getattr(self, "family_", None)
             n_linear = family.n_location_params if family is not None and loss == family.neg_log_likelihood else n_modelled
             classes = family is not None and family.name in ("bernoulli", "categorical", "binomial")
-            fit_linear_start(module, loss, train, validation, config, n_linear, early_stop=classes)
+            normal = family is not None and family.name == "normal" and loss == family.neg_log_likelihood and n_linear == 1
+            fit_linear_start(module, loss, train, validation, config, n_linear, early_stop=classes, residual_scale=normal)
             start = {k: v.detach().clone() for k, v in module.state_dict().items()}
             with network_on_linear_start(type(self).__name__):
                 self.history_: History = fit_module(module, loss, train, config, validation=validation)
@@ -283,9 +290,19 @@ class DeepstatEstimator(LinearInferenceMixin, SummaryMixin, PredictiveMixin, Bas
 
     def _refit_network(self, X: Tensor, y: Tensor, weight: Tensor | None, validation: TensorBatches | None, loss: Any) -> None:
         """Train the fitted ``module_`` further with ``loss`` (a warm start): the rounds of estimators/_robust.py."""
-        train = X.source(y, weight) if isinstance(X, EncodedInputs) else TensorBatches(X, y, weight)
+        train = self._training_rows(X, y, weight)
         self.history_ = fit_module(self.module_, loss, train, self._train_config(), validation=validation)
         self.n_epochs_ = self.history_.n_epochs
+
+    @staticmethod
+    def _training_rows(X: Tensor | EncodedInputs, y: Any, weight: Tensor | None) -> BatchSource:
+        """The rows the network is trained on: a table's as a weighted set (estimators/_rows.py), so that a
+        weight of k is exactly k copies of a row; other inputs as they are."""
+        if isinstance(X, EncodedInputs):
+            return X.source(y, weight)
+        if isinstance(y, Tensor):
+            X, y, weight, _ = merge_duplicate_rows(X, y, weight)
+        return TensorBatches(X, y, weight)
 
     def _n_data_offsets(self) -> int:
         """1 when the encoded table carries a per-observation offset as its last column (DeepRegressor(offset=...))."""

@@ -126,6 +126,13 @@ class DeepClassifier(ClassifierMixin, DeepstatEstimator):
         y_t = self._encode_target(y, fitting=True)
         self._check_lengths(X_t.shape[0], y_t.shape[0], fitting=True)
         w_t, self._weight = self._weight, None
+        if w_t is not None:  # a class whose rows all have weight 0 is absent from the fit (as from repeated rows)
+            present = np.unique(y_t[w_t > 0].numpy()).astype(int)
+            if len(present) < 2:
+                raise ValueError(
+                    f"`sample_weight` of DeepClassifier must give positive weight to rows of at least 2 classes. Got "
+                    f"positive weight on class {format_values(self.classes_[present])} only instead."
+                )
         self.class_weight_ = self._class_weights(y_t)
         w_t = self._observation_weight(y_t, w_t)
         validation = self._eval_batches(eval_set)
